@@ -1,0 +1,125 @@
+// Package stats records what a load test measures and hands out consistent
+// snapshots of it. Recording takes no global lock and sends on no channel:
+// samples go to sharded recorders whose HDR histograms are merged only when a
+// snapshot is taken. Reports, thresholds and the console all read Snapshot.
+package stats
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Key identifies a request row, as Locust's Type and Name columns do.
+type Key struct {
+	Method string
+	Name   string
+}
+
+// String is "METHOD name", the form thresholds use to name a request.
+func (k Key) String() string {
+	if k.Method == "" {
+		return k.Name
+	}
+	return k.Method + " " + k.Name
+}
+
+// Entry is the statistics of one request name, or of all of them (Aggregated).
+type Entry struct {
+	Key
+	Requests int64
+	Failures int64
+	// Hist holds every response time in microseconds (3 significant digits).
+	Hist *hdrhistogram.Histogram
+	// SumTime, MinTime and MaxTime are exact (not from the histogram).
+	SumTime time.Duration
+	MinTime time.Duration
+	MaxTime time.Duration
+	// ContentBytes is the sum of response body sizes.
+	ContentBytes int64
+	// CurrentRPS and CurrentFailPerSec are rates over the last few seconds.
+	CurrentRPS        float64
+	CurrentFailPerSec float64
+}
+
+// ErrorEntry counts one distinct error of one request name.
+type ErrorEntry struct {
+	Key
+	Error string
+	Count int64
+}
+
+// CheckEntry is the pass/fail count of one checkpoint.
+type CheckEntry struct {
+	// Request is the request the checkpoint belongs to.
+	Request Key
+	// Name is the checkpoint's label (as written or rendered from the check).
+	Name string
+	Pass int64
+	Fail int64
+}
+
+// RendezvousEntry is what one rendezvous point did.
+type RendezvousEntry struct {
+	Name string
+	// Groups released, split by why: enough users arrived, the timeout passed,
+	// or too few users were left alive to ever fill the group (or the run stopped).
+	Groups      int64
+	ByCount     int64
+	ByTimeout   int64
+	ByShortfall int64
+	// Sizes is the distribution of released group sizes.
+	Sizes *hdrhistogram.Histogram
+	// Wait is the distribution of how long users waited, in microseconds.
+	Wait *hdrhistogram.Histogram
+}
+
+// PacingEntry is how well a paced task kept its schedule. A closed-model
+// user stuck behind a slow response starts its next iteration late or skips
+// it; that delay is invisible in response times, so it is counted here.
+type PacingEntry struct {
+	Task       string
+	Iterations int64
+	Late       int64
+	Skipped    int64
+	// Lateness of late starts, in microseconds.
+	Lateness *hdrhistogram.Histogram
+}
+
+// Point is one second of the run, for charts and the stats history CSV.
+type Point struct {
+	Time       time.Time
+	Users      int
+	RPS        float64
+	FailPerSec float64
+	// Percentiles of the requests completed in this interval (0 when none).
+	P50, P95, P99 time.Duration
+	// Cumulative totals at this time.
+	Requests int64
+	Failures int64
+	// Seconds is how long the point covers: 1 for recent points, more for
+	// older points that were merged to keep the history bounded.
+	Seconds float64
+}
+
+// Snapshot is a consistent copy of the statistics at one time. It is owned
+// by its reader: nothing in it changes after it is returned.
+type Snapshot struct {
+	Start time.Time
+	Time  time.Time
+	Users int
+	// Entries is one row per request name, sorted by name then method.
+	Entries []*Entry
+	// Total aggregates every entry (Locust's "Aggregated" row).
+	Total      *Entry
+	Errors     []*ErrorEntry
+	Checks     []*CheckEntry
+	Rendezvous []*RendezvousEntry
+	Pacing     []*PacingEntry
+	History    []Point
+	// CPU is the generator's own CPU use, in percent of the cores it may use.
+	CPU float64
+	// Saturated is true when the generator was CPU-bound at some point, so
+	// latencies include its own queueing.
+	Saturated bool
+}
