@@ -29,7 +29,7 @@ type Scenario struct {
 	Data []*Pool
 	// Thresholds are the pass/fail criteria of the run.
 	Thresholds []*Threshold
-	// Vars are variables every virtual user starts with (name -> template).
+	// Vars are variables every virtual user starts with, in file order.
 	Vars []*Assign
 	// Dir is the folder of the scenario file; data file paths are relative to it.
 	Dir string
@@ -119,12 +119,14 @@ type Template struct {
 	Text string
 }
 
-// Assign sets a variable from an expression (the inside of `${}`, without
-// the braces) in a `set` step or in the scenario's `vars`.
+// Assign sets a variable in a `set` step or in the scenario's `vars`. The
+// value is a template like any other string; a template that is exactly one
+// `${expr}` keeps the expression's type (a number stays a number). Non-string
+// YAML scalars are kept as their text (`42`, `true`).
 type Assign struct {
 	Pos
-	Var  string
-	Expr string
+	Var   string
+	Value Template
 }
 
 // KV is one ordered name/value pair (headers, query, form).
