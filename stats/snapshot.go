@@ -37,6 +37,9 @@ type Entry struct {
 	MaxTime time.Duration
 	// ContentBytes is the sum of response body sizes.
 	ContentBytes int64
+	// OutOfRange counts times outside the histogram's 1 µs .. 1 h range; they
+	// are in Hist at the nearest bound and exact in SumTime, MinTime, MaxTime.
+	OutOfRange int64
 	// CurrentRPS and CurrentFailPerSec are rates over the last few seconds.
 	CurrentRPS        float64
 	CurrentFailPerSec float64

@@ -1,0 +1,324 @@
+package stats
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram bounds. Response times are kept in microseconds from 1 µs to one
+// hour with 3 significant digits; anything outside is clamped to the bounds
+// and counted in Entry.OutOfRange rather than dropped, so counts stay exact.
+const (
+	histLowest  = 1
+	histHighest = int64(time.Hour / time.Microsecond)
+	histDigits  = 3
+	// The per-second interval histogram only feeds chart points, where two
+	// digits are plenty and cost a tenth of the memory.
+	intervalDigits = 2
+	// sizeHighest bounds rendezvous group sizes.
+	sizeHighest = 10_000_000
+)
+
+// maxErrorKinds bounds the distinct (request, error text) pairs a shard
+// keeps: error texts that embed ids or addresses would otherwise grow the
+// map for the whole run. Further distinct texts are counted under
+// OtherErrors.
+const maxErrorKinds = 1000
+
+// OtherErrors is the error text under which failures are counted once a
+// shard has seen maxErrorKinds distinct errors.
+const OtherErrors = "(other errors: too many distinct messages)"
+
+// AggregatedName is the Name of the Total row, as Locust calls it.
+const AggregatedName = "Aggregated"
+
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+func newIntervalHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, intervalDigits)
+}
+
+func newSizeHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, sizeHighest, histDigits)
+}
+
+// micros converts a duration to whole microseconds for a histogram,
+// rounding up so that a histogram value is never below the true time it
+// stands for, then clamps to the histogram's range. inRange is false when
+// clamping changed the value.
+func micros(d time.Duration) (us int64, inRange bool) {
+	if d <= 0 {
+		return histLowest, false
+	}
+	us = int64((d + time.Microsecond - 1) / time.Microsecond)
+	if us > histHighest {
+		return histHighest, false
+	}
+	return us, true
+}
+
+// ReleaseReason is why a rendezvous group was released.
+type ReleaseReason int
+
+// Release reasons.
+const (
+	// ReleaseByCount: the wanted number of users arrived.
+	ReleaseByCount ReleaseReason = iota + 1
+	// ReleaseByTimeout: the timeout passed before enough users arrived.
+	ReleaseByTimeout
+	// ReleaseByShortfall: too few users were left alive to ever fill the
+	// group, or the run stopped.
+	ReleaseByShortfall
+)
+
+// Stats collects every measurement of a run. Request, Check and Pacing go
+// through a Recorder; the rest are called rarely and may be called from any
+// goroutine. All methods are safe for concurrent use.
+type Stats struct {
+	shards    []*shard
+	recorders []Recorder
+
+	users     atomic.Int64
+	cpuBits   atomic.Uint64
+	saturated atomic.Bool
+
+	// mu serialises Tick, Snapshot and Reset, which share the state below.
+	mu       sync.Mutex
+	start    time.Time
+	lastTick time.Time
+	rates    map[Key]*rate
+	// tickCounts is reused by every Tick to sum the shards' counts per key.
+	tickCounts map[Key]counts
+	interval   *hdrhistogram.Histogram
+	history    history
+
+	// rzMu guards rendezvous, which the engine updates once per released group.
+	rzMu       sync.Mutex
+	rendezvous map[string]*RendezvousEntry
+}
+
+// New makes empty statistics for a run that started at start, with shards
+// recorders (about 4×GOMAXPROCS keeps them uncontended; less than 1 means 1).
+func New(start time.Time, shards int) *Stats {
+	if shards < 1 {
+		shards = 1
+	}
+	s := &Stats{
+		shards:     make([]*shard, shards),
+		recorders:  make([]Recorder, shards),
+		start:      start,
+		lastTick:   start,
+		rates:      make(map[Key]*rate),
+		tickCounts: make(map[Key]counts),
+		interval:   newIntervalHist(),
+		rendezvous: make(map[string]*RendezvousEntry),
+	}
+	for i := range s.shards {
+		s.shards[i] = newShard()
+		s.recorders[i] = Recorder{sh: s.shards[i]}
+	}
+	return s
+}
+
+// Recorder returns the recorder of the shard that userID records into. The
+// same user always gets the same shard.
+func (s *Stats) Recorder(userID int) *Recorder {
+	i := userID % len(s.recorders)
+	if i < 0 {
+		i += len(s.recorders)
+	}
+	return &s.recorders[i]
+}
+
+// SetUsers sets the current number of users, shown in snapshots and history.
+func (s *Stats) SetUsers(n int) { s.users.Store(int64(n)) }
+
+// SetCPU sets the generator's own CPU use in percent. At 90% or more the
+// generator's own queueing shows in latencies, so Saturated latches true for
+// the rest of the run (until Reset).
+func (s *Stats) SetCPU(percent float64) {
+	s.cpuBits.Store(math.Float64bits(percent))
+	if percent >= 90 {
+		s.saturated.Store(true)
+	}
+}
+
+// Rendezvous records one released group of rendezvous name: its size, why it
+// was released and how long each of its users waited.
+func (s *Stats) Rendezvous(name string, size int, reason ReleaseReason, waits []time.Duration) {
+	s.rzMu.Lock()
+	defer s.rzMu.Unlock()
+	e := s.rendezvous[name]
+	if e == nil {
+		e = &RendezvousEntry{Name: name, Sizes: newSizeHist(), Wait: newHist()}
+		s.rendezvous[name] = e
+	}
+	e.Groups++
+	switch reason {
+	case ReleaseByCount:
+		e.ByCount++
+	case ReleaseByTimeout:
+		e.ByTimeout++
+	default:
+		e.ByShortfall++
+	}
+	_ = e.Sizes.RecordValue(min(max(int64(size), 1), sizeHighest)) // clamped: cannot fail
+	for _, w := range waits {
+		us, _ := micros(w)
+		_ = e.Wait.RecordValue(us) // clamped: cannot fail
+	}
+}
+
+// Recorder records the samples of the users of one shard. Its methods take
+// only the shard's own lock and do not allocate once a request name, check or
+// error has been seen.
+type Recorder struct {
+	sh *shard
+}
+
+// Request records one finished request of row k that took elapsed and read
+// contentBytes of body. errText is "" for a success; otherwise the request
+// counts as a failure of its row and of the Aggregated row, and in Errors
+// under (k, errText).
+func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, errText string) {
+	us, inRange := micros(elapsed)
+	elapsed = max(elapsed, 0)
+	sh := r.sh
+	sh.mu.Lock()
+	e := sh.entries[k]
+	if e == nil {
+		e = &rec{hist: newHist()}
+		sh.entries[k] = e
+	}
+	if e.requests == 0 || elapsed < e.min {
+		e.min = elapsed
+	}
+	if elapsed > e.max {
+		e.max = elapsed
+	}
+	e.requests++
+	e.sum += elapsed
+	e.content += contentBytes
+	if !inRange {
+		e.outOfRange++
+	}
+	// micros clamps to the histograms' range, so recording cannot fail.
+	_ = e.hist.RecordValue(us)
+	_ = sh.interval.RecordValue(us)
+	if errText != "" {
+		e.failures++
+		ek := errKey{k, errText}
+		if _, seen := sh.errors[ek]; !seen && len(sh.errors) >= maxErrorKinds {
+			ek.text = OtherErrors
+		}
+		sh.errors[ek]++
+	}
+	sh.mu.Unlock()
+}
+
+// Check records one checkpoint result of a request.
+func (r *Recorder) Check(request Key, name string, ok bool) {
+	sh := r.sh
+	sh.mu.Lock()
+	c := sh.checks[checkKey{request, name}]
+	if c == nil {
+		c = &counts{}
+		sh.checks[checkKey{request, name}] = c
+	}
+	if ok {
+		c.requests++ // passes
+	} else {
+		c.failures++
+	}
+	sh.mu.Unlock()
+}
+
+// Pacing records one scheduled start of a paced task. skipped is true when
+// the slot was dropped because the user was too far behind; otherwise the
+// iteration ran, late by late (0 when on time).
+func (r *Recorder) Pacing(task string, late time.Duration, skipped bool) {
+	sh := r.sh
+	sh.mu.Lock()
+	p := sh.pacing[task]
+	if p == nil {
+		p = &PacingEntry{Task: task, Lateness: newHist()}
+		sh.pacing[task] = p
+	}
+	switch {
+	case skipped:
+		p.Skipped++
+	case late > 0:
+		p.Iterations++
+		p.Late++
+		us, _ := micros(late)
+		_ = p.Lateness.RecordValue(us) // clamped: cannot fail
+	default:
+		p.Iterations++
+	}
+	sh.mu.Unlock()
+}
+
+// shard is the state one Recorder writes to.
+type shard struct {
+	mu       sync.Mutex
+	entries  map[Key]*rec
+	errors   map[errKey]int64
+	checks   map[checkKey]*counts
+	pacing   map[string]*PacingEntry
+	interval *hdrhistogram.Histogram
+	// Shards sit in separate allocations; the padding keeps a neighbour's
+	// hot mutex off this shard's cache line too.
+	_ [64]byte
+}
+
+func newShard() *shard {
+	return &shard{
+		entries:  make(map[Key]*rec),
+		errors:   make(map[errKey]int64),
+		checks:   make(map[checkKey]*counts),
+		pacing:   make(map[string]*PacingEntry),
+		interval: newIntervalHist(),
+	}
+}
+
+// reset empties the shard, keeping its interval histogram.
+func (sh *shard) reset() {
+	sh.mu.Lock()
+	sh.entries = make(map[Key]*rec)
+	sh.errors = make(map[errKey]int64)
+	sh.checks = make(map[checkKey]*counts)
+	sh.pacing = make(map[string]*PacingEntry)
+	sh.interval.Reset()
+	sh.mu.Unlock()
+}
+
+// rec is one row's exact counters in one shard.
+type rec struct {
+	requests, failures int64
+	sum, min, max      time.Duration
+	content            int64
+	outOfRange         int64
+	hist               *hdrhistogram.Histogram
+}
+
+type errKey struct {
+	Key
+	text string
+}
+
+type checkKey struct {
+	request Key
+	name    string
+}
+
+// counts is a pair of counters: requests and failures, or check passes and
+// failures.
+type counts struct {
+	requests, failures int64
+}
