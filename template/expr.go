@@ -1,0 +1,339 @@
+package template
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/loadrun/loadrun/scenario"
+)
+
+// Vars are one virtual user's variables. Values are whatever the user put
+// there: strings from extractors, map[string]string rows from pools, typed
+// values from `set` expressions. Each user owns its Vars; nothing here
+// shares them between goroutines.
+type Vars map[string]any
+
+// Ref is one variable an expression reads.
+type Ref struct {
+	// Var is the variable's name.
+	Var string
+	// Field is the member read from it (`${pool.col}` reads Var "pool",
+	// Field "col"); "" when the variable is read as a whole or indexed by a
+	// computed key.
+	Field string
+	// Pos is where the expression is in the scenario.
+	Pos scenario.Pos
+	// Optional is set when a missing variable is allowed: the left side of
+	// `??` and the root of a `?.` chain.
+	Optional bool
+}
+
+// UnsetError is rendering a variable that does not exist in the user's Vars.
+// It is returned instead of writing the literal `${name}` or "<nil>" into a
+// request.
+type UnsetError struct {
+	// Var is the variable's name, or "pool.col" for a missing pool column.
+	Var string
+}
+
+func (e *UnsetError) Error() string { return "variable " + e.Var + " is not set" }
+
+// exprKind picks how an expression is evaluated.
+type exprKind uint8
+
+const (
+	// kindProgram runs the compiled expr program.
+	kindProgram exprKind = iota
+	// kindIdent is `name`: a map lookup, no VM.
+	kindIdent
+	// kindMember is `name.field`: two map lookups, no VM.
+	kindMember
+)
+
+// Expr is one compiled expression, safe for concurrent use.
+type Expr struct {
+	src  string
+	pos  scenario.Pos
+	kind exprKind
+	// name and field are the fast path's lookups.
+	name, field string
+	prog        *vm.Program
+	refs        []Ref
+	// required are the variables that must exist before the program runs,
+	// in source order without repeats.
+	required []string
+}
+
+// options are the compile options every expression shares. Variables are
+// not declared: they exist only at run time, so undefined ones are allowed
+// and checked against the user's Vars before the program runs.
+var options = sync.OnceValue(func() []expr.Option {
+	return append([]expr.Option{
+		expr.Env(map[string]any{}),
+		expr.AllowUndefinedVariables(),
+	}, Functions()...)
+})
+
+// vms are reused between evaluations: a fresh VM allocates its stack on
+// every run, which shows on the request hot path.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// CompileExpr compiles a bare expression (no `${}`), such as a `set` value
+// written as an expression or a check's condition. Errors are at pos.
+func CompileExpr(src string, pos scenario.Pos) (*Expr, error) {
+	return compileExpr(src, pos, "")
+}
+
+// compileExpr compiles src; shown is how the expression appears in error
+// messages ("${...}" inside a template, else the bare text).
+func compileExpr(src string, pos scenario.Pos, shown string) (*Expr, error) {
+	if shown == "" {
+		shown = "expression " + src
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, scenario.Errorf(pos, "empty expression %s", shown)
+	}
+	prog, err := expr.Compile(src, options()...)
+	if err != nil {
+		return nil, scenario.Errorf(pos, "%s: %s", shown, exprMessage(err))
+	}
+	e := &Expr{src: src, pos: pos, prog: prog}
+	root := prog.Node()
+	a := analyze(root)
+	if a.badCall != "" {
+		msg := fmt.Sprintf("%s: unknown function %s", shown, a.badCall)
+		if s := suggest(a.badCall); s != "" {
+			msg += " (did you mean " + s + "?)"
+		}
+		return nil, scenario.Errorf(pos, "%s", msg)
+	}
+	if a.badArity != "" {
+		return nil, scenario.Errorf(pos, "%s: %s", shown, a.badArity)
+	}
+	e.refs, e.required = a.refs(pos)
+	switch n := root.(type) {
+	case *ast.IdentifierNode:
+		if n.Value != "$env" {
+			e.kind, e.name = kindIdent, n.Value
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		prop, isStr := n.Property.(*ast.StringNode)
+		if ok && isStr && !n.Optional && !n.Method && id.Value != "$env" {
+			e.kind, e.name, e.field = kindMember, id.Value, prop.Value
+		}
+	}
+	return e, nil
+}
+
+// Eval evaluates the expression over the user's variables. A variable the
+// expression needs and v lacks is an *UnsetError.
+func (e *Expr) Eval(v Vars) (any, error) {
+	switch e.kind {
+	case kindIdent:
+		x, ok := v[e.name]
+		if !ok {
+			return nil, &UnsetError{Var: e.name}
+		}
+		return x, nil
+	case kindMember:
+		x, ok := v[e.name]
+		if !ok {
+			return nil, &UnsetError{Var: e.name}
+		}
+		switch m := x.(type) {
+		case map[string]string:
+			f, ok := m[e.field]
+			if !ok {
+				return nil, &UnsetError{Var: e.name + "." + e.field}
+			}
+			return f, nil
+		case map[string]any:
+			f, ok := m[e.field]
+			if !ok {
+				return nil, &UnsetError{Var: e.name + "." + e.field}
+			}
+			return f, nil
+		}
+		// Anything else (a struct, a string) gets expr's own member rules
+		// and error messages.
+	}
+	for _, name := range e.required {
+		if _, ok := v[name]; !ok {
+			return nil, &UnsetError{Var: name}
+		}
+	}
+	m := vms.Get().(*vm.VM)
+	out, err := m.Run(e.prog, map[string]any(v))
+	vms.Put(m)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating %s: %s", e.src, exprMessage(err))
+	}
+	return out, nil
+}
+
+// Refs lists the variables the expression reads, in source order.
+func (e *Expr) Refs() []Ref { return e.refs }
+
+// Text is the expression as written.
+func (e *Expr) Text() string { return e.src }
+
+// exprMessage is expr's error without its multi-line source snippet, which
+// would break a `file:line:col: message` line.
+func exprMessage(err error) string {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		if fe.Column > 0 || fe.Line > 1 {
+			return fmt.Sprintf("%s (at column %d)", fe.Message, fe.Column+1)
+		}
+		return fe.Message
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
+// analysis is what an expression's tree says about variables and calls.
+type analysis struct {
+	idents   []*ast.IdentifierNode
+	callees  map[ast.Node]bool
+	optional map[*ast.IdentifierNode]bool
+	declared map[string]bool
+	fields   map[*ast.IdentifierNode]string
+	badCall  string
+	badArity string
+}
+
+// analyze walks the tree once. ast.Walk visits children before parents, so
+// identifiers are collected first and sorted into variables, callees and
+// `let` names when the walk is over.
+func analyze(root ast.Node) *analysis {
+	a := &analysis{
+		callees:  map[ast.Node]bool{},
+		optional: map[*ast.IdentifierNode]bool{},
+		declared: map[string]bool{},
+		fields:   map[*ast.IdentifierNode]string{},
+	}
+	ast.Walk(&root, a)
+	return a
+}
+
+// Visit implements ast.Visitor.
+func (a *analysis) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		a.idents = append(a.idents, n)
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return // a method call such as now().Format(...)
+		}
+		a.callees[id] = true
+		fn, known := functionByName[id.Value]
+		if !known && a.badCall == "" {
+			a.badCall = id.Value
+			return
+		}
+		if known && a.badArity == "" {
+			a.badArity = fn.arityError(len(n.Arguments))
+		}
+	case *ast.MemberNode:
+		if id, ok := n.Node.(*ast.IdentifierNode); ok {
+			if s, ok := n.Property.(*ast.StringNode); ok {
+				a.fields[id] = s.Value
+			}
+		}
+	case *ast.BinaryNode:
+		if n.Operator == "??" {
+			if id := rootIdent(n.Left); id != nil {
+				a.optional[id] = true
+			}
+		}
+	case *ast.ChainNode:
+		if id := rootIdent(n.Node); id != nil {
+			a.optional[id] = true
+		}
+	case *ast.VariableDeclaratorNode:
+		a.declared[n.Name] = true
+	}
+}
+
+// rootIdent is the variable at the start of a member chain (`a` in a.b.c).
+func rootIdent(n ast.Node) *ast.IdentifierNode {
+	for {
+		switch x := n.(type) {
+		case *ast.IdentifierNode:
+			return x
+		case *ast.MemberNode:
+			n = x.Node
+		case *ast.ChainNode:
+			n = x.Node
+		default:
+			return nil
+		}
+	}
+}
+
+// refs turns the collected identifiers into Refs and the names that must be
+// set before running.
+func (a *analysis) refs(pos scenario.Pos) (refs []Ref, required []string) {
+	seen := map[string]bool{}
+	for _, id := range a.idents {
+		if a.callees[id] || a.declared[id.Value] || id.Value == "$env" {
+			continue
+		}
+		opt := a.optional[id]
+		refs = append(refs, Ref{Var: id.Value, Field: a.fields[id], Pos: pos, Optional: opt})
+		if !opt && !seen[id.Value] {
+			seen[id.Value] = true
+			required = append(required, id.Value)
+		}
+	}
+	return refs, required
+}
+
+// suggest finds the function name closest to a misspelt one, counting
+// expr's own builtins, so "randint" suggests "randInt".
+func suggest(name string) string {
+	best, bestDist := "", 3
+	try := func(cand string) {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(cand)); d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	for _, f := range functions {
+		try(f.name)
+	}
+	for _, f := range builtin.Builtins {
+		try(f.Name)
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short names.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
