@@ -24,6 +24,14 @@ func jsonTable(r io.Reader, size int64, name string) (*table, error) {
 	at := func(off int64) string {
 		return fmt.Sprintf("%s:%d", name, 1+bytes.Count(data[:min(off, int64(len(data)))], []byte{'\n'}))
 	}
+	// next is where the next token starts: the decoder's offset is before
+	// the whitespace and comma that precede it.
+	next := func(off int64) int64 {
+		for off < int64(len(data)) && bytes.IndexByte([]byte(" \t\r\n,"), data[off]) >= 0 {
+			off++
+		}
+		return off
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	fail := func(err error) error {
 		var se *json.SyntaxError
@@ -36,7 +44,7 @@ func jsonTable(r io.Reader, size int64, name string) (*table, error) {
 		return fmt.Errorf("%s: %v", at(dec.InputOffset()), err)
 	}
 
-	start := dec.InputOffset()
+	start := next(dec.InputOffset())
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, fail(err)
@@ -54,7 +62,7 @@ func jsonTable(r io.Reader, size int64, name string) (*table, error) {
 		raw     json.RawMessage
 	)
 	for dec.More() {
-		start := dec.InputOffset()
+		start := next(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, fail(err)
@@ -100,7 +108,7 @@ func jsonTable(r io.Reader, size int64, name string) (*table, error) {
 		return nil, fail(err)
 	}
 	if off := dec.InputOffset(); len(bytes.TrimSpace(data[off:])) > 0 {
-		return nil, fmt.Errorf("%s: unexpected data after the array", at(off+int64(len(data[off:])-len(bytes.TrimLeft(data[off:], " \t\r\n")))))
+		return nil, fmt.Errorf("%s: unexpected data after the array", at(next(off)))
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%s: the array has no objects", name)
