@@ -1,0 +1,211 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadrun/loadrun/stats"
+)
+
+func TestConsoleGolden(t *testing.T) {
+	run, s := fixture()
+	tests := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		// The live table with current rates.
+		{"stats_live.golden", func(w io.Writer) error { return WriteStatsTable(w, s) }},
+		// The whole end-of-run output, every section present.
+		{"summary.golden", func(w io.Writer) error { return WriteSummary(w, run, s) }},
+		// A run with no samples yet: dashes, not zeros, for the times.
+		{"empty.golden", func(w io.Writer) error {
+			return WriteSummary(w, Run{}, stats.New(t0, 1).Snapshot(t0))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.write(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, b.Bytes())
+		})
+	}
+}
+
+// TestConsoleMatchesLocust checks the header and separator lines against
+// Locust 2.12's real output, so the layout cannot drift from what Locust
+// users read.
+func TestConsoleMatchesLocust(t *testing.T) {
+	ref, err := os.ReadFile("/work/shared/reference/locust-2.12/console.txt")
+	if err != nil {
+		t.Skip("Locust reference output not available:", err)
+	}
+	refLines := map[string]bool{}
+	for l := range strings.Lines(string(ref)) {
+		refLines[strings.TrimRight(l, " \n")] = true
+	}
+	_, s := fixture()
+	var b bytes.Buffer
+	if err := WriteStatsTable(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePercentiles(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteErrors(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, i := range []int{0, 1} { // stats header and separator
+		if !refLines[lines[i]] {
+			t.Errorf("stats line %d is not in Locust's output:\n%q", i, lines[i])
+		}
+	}
+	var pctHead, pctSep, errHead, errSep string
+	for i, l := range lines {
+		switch l {
+		case "Response time percentiles":
+			pctHead, pctSep = lines[i+1], lines[i+2]
+		case "Error report":
+			errHead, errSep = lines[i+1], lines[i+2]
+		}
+	}
+	for _, l := range []string{pctHead, pctSep, errHead, errSep} {
+		if !refLines[l] {
+			t.Errorf("line is not in Locust's output:\n%q", l)
+		}
+	}
+}
+
+// TestConsoleRowsAligned checks that every row of the stats and percentile
+// tables is as wide as its header, whatever the names hold.
+func TestConsoleRowsAligned(t *testing.T) {
+	_, s := fixture()
+	var b bytes.Buffer
+	if err := WriteStatsTable(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	want := len([]rune(lines[0]))
+	for _, l := range lines[2:] {
+		if strings.HasPrefix(l, "---") {
+			continue
+		}
+		if got := len([]rune(l)); got != want {
+			t.Errorf("row is %d runes wide, header %d:\n%s", got, want, l)
+		}
+	}
+}
+
+func TestConsoleMs(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0.00"},                                     // no time at all
+		{571841 * time.Nanosecond, "0.57"},              // sub-millisecond: two decimals, not "0" or "1"
+		{9994 * time.Microsecond, "9.99"},               // just below the switch
+		{10 * time.Millisecond, "10"},                   // whole milliseconds from 10 ms
+		{10600 * time.Microsecond, "11"},                // rounded, not truncated
+		{3 * time.Second, "3000"},                       // seconds stay in ms, like every column
+		{2*time.Hour + 500*time.Microsecond, "7200001"}, // beyond the histogram; halves round up
+	}
+	for _, tt := range tests {
+		if got := consoleMs(tt.in); got != tt.want {
+			t.Errorf("consoleMs(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFit(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"/short", 10, "/short"},                     // fits: unchanged
+		{"/exactly10", 10, "/exactly10"},             // exactly the width: unchanged
+		{"/api/v1/products/12345", 10, "/ap…/12345"}, // middle dropped, root and tail kept
+		{"a\nb\tc", 10, "a b c"},                     // controls would break the row
+		{"/ünïcödé/ñame/long", 8, "/ü…/long"},        // counted in runes, not bytes
+		{"abc", 1, "a"},                              // no room for the ellipsis
+	}
+	for _, tt := range tests {
+		got := fit(tt.in, tt.width)
+		if got != tt.want {
+			t.Errorf("fit(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+		if n := len([]rune(got)); n > tt.width {
+			t.Errorf("fit(%q, %d) is %d runes wide", tt.in, tt.width, n)
+		}
+	}
+}
+
+// failWriter fails every write, as a closed pipe does.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errClosed }
+
+var errClosed = errors.New("closed pipe")
+
+func TestConsoleWriteError(t *testing.T) {
+	run, s := fixture()
+	if err := WriteSummary(failWriter{}, run, s); !errors.Is(err, errClosed) {
+		t.Errorf("WriteSummary to a failing writer = %v, want %v", err, errClosed)
+	}
+}
+
+// TestConsoleColumnsLineUp checks every table of the summary: where a
+// separator line has a "|", the header and every row have a column gap
+// (a space or a "|"), so no cell spills into its neighbour.
+func TestConsoleColumnsLineUp(t *testing.T) {
+	run, s := fixture()
+	var b bytes.Buffer
+	if err := WriteSummary(&b, run, s); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	var bars []int
+	for i, l := range lines {
+		r := []rune(l)
+		if strings.HasPrefix(l, "---") {
+			if bars == nil { // a table's first separator: check its header
+				bars = barIndexes(r)
+				checkGaps(t, []rune(lines[i-1]), bars)
+			}
+			continue
+		}
+		if l == "" {
+			bars = nil
+			continue
+		}
+		if bars != nil {
+			checkGaps(t, r, bars)
+		}
+	}
+}
+
+func barIndexes(r []rune) []int {
+	var bars []int
+	for i, c := range r {
+		if c == '|' {
+			bars = append(bars, i)
+		}
+	}
+	return bars
+}
+
+func checkGaps(t *testing.T, r []rune, bars []int) {
+	t.Helper()
+	for _, i := range bars {
+		if i < len(r) && r[i] != ' ' && r[i] != '|' {
+			t.Errorf("column %d is %q, want a gap:\n%s", i, r[i], string(r))
+		}
+	}
+}
