@@ -21,6 +21,8 @@ type Pos struct {
 type Scenario struct {
 	Pos
 	Name string
+	// Description is free text about the test, shown in reports.
+	Description string
 	// Host is the default base URL (scheme://host[:port]) for relative URLs.
 	Host string
 	// Users are the user types (Locust user classes), in file order.

@@ -1,0 +1,545 @@
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads and parses the scenario file at path. Scenario.Dir is set to
+// the file's folder, against which data files are resolved.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = pe.Err.Error()
+		}
+		return nil, ErrorList{Errorf(Pos{File: path}, "cannot read the scenario: %s", msg)}
+	}
+	s, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	s.Dir = filepath.Dir(path)
+	return s, nil
+}
+
+// Parse turns a YAML or JSON scenario into the model. filename is used only
+// in positions. On any problem it returns a nil scenario and an ErrorList
+// holding every problem found, in file order.
+func Parse(filename string, data []byte) (*Scenario, error) {
+	p := &parser{file: filename}
+	root := p.document(data)
+	if root == nil {
+		return nil, p.errs
+	}
+	s := p.scenario(root)
+	p.checkUses()
+	if len(p.errs) > 0 {
+		sort.SliceStable(p.errs, func(i, j int) bool {
+			a, b := p.errs[i].Pos, p.errs[j].Pos
+			if a.Line != b.Line {
+				return a.Line < b.Line
+			}
+			return a.Col < b.Col
+		})
+		return nil, p.errs
+	}
+	return s, nil
+}
+
+// parser walks one file's node tree, collecting every problem rather than
+// stopping at the first, so a user fixes a file in one round.
+type parser struct {
+	file string
+	errs ErrorList
+	// uses are the `use:` steps seen, checked against the pools at the end
+	// because data may be declared after the users that draw from it.
+	uses []*Use
+	// poolNames are the keys under data, in file order.
+	poolNames []string
+}
+
+// maxExpanded bounds the node count of a document with its aliases
+// expanded, so that a few lines of nested aliases ("billion laughs") cannot
+// make the parser build an enormous model.
+const maxExpanded = 1 << 20
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses data into a node tree and returns the top mapping, or nil
+// when the file cannot be used at all.
+func (p *parser) document(data []byte) (root *yaml.Node) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := func() (err error) {
+		// The YAML library is third-party code fed arbitrary bytes; a
+		// bug in it must still come out as an error, never a crash.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("yaml: %v", r)
+			}
+		}()
+		return dec.Decode(&doc)
+	}()
+	if errors.Is(err, io.EOF) || (err == nil && len(doc.Content) == 0) {
+		p.errs.Add(Pos{File: p.file, Line: 1, Col: 1}, "the file is empty; a scenario needs at least users with tasks")
+		return nil
+	}
+	if err != nil {
+		p.yamlError(err)
+		return nil
+	}
+	var extra yaml.Node
+	if err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("yaml: %v", r)
+			}
+		}()
+		return dec.Decode(&extra)
+	}(); err == nil {
+		p.errs.Add(p.pos(&extra), "a scenario file holds one document; remove the second \"---\" and what follows")
+	} else if !errors.Is(err, io.EOF) {
+		p.yamlError(err)
+	}
+	top := doc.Content[0]
+	if !p.aliasesOK(top) {
+		return nil
+	}
+	top = deref(top)
+	if top.Kind != yaml.MappingNode {
+		p.errs.Add(p.pos(top), "a scenario must be a mapping with name, host, users, ...; got %s", describe(top))
+		return nil
+	}
+	return top
+}
+
+// yamlError maps the YAML library's "yaml: line N: msg" to file:N: msg.
+func (p *parser) yamlError(err error) {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, e := range te.Errors {
+			p.errs.Add(Pos{File: p.file, Line: 1}, "%s", e)
+		}
+		return
+	}
+	msg := err.Error()
+	pos := Pos{File: p.file, Line: 1}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			pos.Line = n
+		}
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	p.errs.Add(pos, "invalid YAML: %s", msg)
+}
+
+// aliasesOK rejects aliases that refer to their own anchor and documents
+// whose expanded size is out of proportion.
+func (p *parser) aliasesOK(root *yaml.Node) bool {
+	const inProgress = -1
+	size := map[*yaml.Node]int{}
+	ok := true
+	var walk func(n *yaml.Node) int
+	walk = func(n *yaml.Node) int {
+		if s, seen := size[n]; seen {
+			if s == inProgress {
+				return maxExpanded + 1
+			}
+			return s
+		}
+		size[n] = inProgress
+		total := 1
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			if s, seen := size[n.Alias]; seen && s == inProgress {
+				p.errs.Add(p.pos(n), "alias *%s refers to the anchor that contains it", n.Value)
+				ok = false
+				total = maxExpanded + 1
+			} else {
+				total += walk(n.Alias)
+			}
+		}
+		for _, c := range n.Content {
+			total += walk(c)
+			if total > maxExpanded {
+				total = maxExpanded + 1
+				break
+			}
+		}
+		size[n] = total
+		return total
+	}
+	if walk(root) > maxExpanded && ok {
+		p.errs.Add(p.pos(root), "the document expands to more than %d elements through aliases", maxExpanded)
+		ok = false
+	}
+	return ok
+}
+
+func (p *parser) pos(n *yaml.Node) Pos {
+	return Pos{File: p.file, Line: max(n.Line, 1), Col: n.Column}
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	p.errs.Add(p.pos(n), format, args...)
+}
+
+// deref follows aliases to the node they name.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// describe names what a node is, for "expected X, got Y" messages.
+func describe(n *yaml.Node) string {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return "nothing"
+		}
+		v := n.Value
+		if len(v) > 40 {
+			v = v[:37] + "..."
+		}
+		return strconv.Quote(v)
+	}
+	return "an unexpected YAML element"
+}
+
+// entry is one key/value pair of a mapping.
+type entry struct {
+	key  string
+	k, v *yaml.Node
+}
+
+// entries lists a mapping's pairs in file order, with `<<` merge keys
+// expanded (explicit keys win over merged ones) and duplicates reported.
+func (p *parser) entries(n *yaml.Node) []entry {
+	explicit := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k.Kind == yaml.ScalarNode && k.ShortTag() != "!!merge" {
+			explicit[k.Value] = true
+		}
+	}
+	seen := map[string]bool{}
+	firstAt := map[string]*yaml.Node{}
+	var out []entry
+	var merge func(m *yaml.Node, depth int)
+	merge = func(m *yaml.Node, depth int) {
+		m = deref(m)
+		switch {
+		case depth > 10:
+			p.errorf(m, "merge keys (<<) are nested too deeply")
+		case m.Kind == yaml.MappingNode:
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				k := deref(m.Content[i])
+				if k.Kind != yaml.ScalarNode {
+					continue
+				}
+				if k.ShortTag() == "!!merge" {
+					merge(m.Content[i+1], depth+1)
+					continue
+				}
+				if !explicit[k.Value] && !seen[k.Value] {
+					seen[k.Value] = true
+					out = append(out, entry{k.Value, k, m.Content[i+1]})
+				}
+			}
+		case m.Kind == yaml.SequenceNode:
+			for _, c := range m.Content {
+				merge(c, depth+1)
+			}
+		default:
+			p.errorf(m, "a merge key (<<) needs a mapping or a list of mappings, got %s", describe(m))
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), n.Content[i+1]
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			p.errorf(k, "a key must be a plain name, got %s", describe(k))
+		case k.ShortTag() == "!!merge":
+			merge(v, 0)
+		case firstAt[k.Value] != nil:
+			p.errorf(k, "%q is written twice in this mapping (first at %s)", k.Value, p.pos(firstAt[k.Value]))
+		default:
+			seen[k.Value] = true
+			firstAt[k.Value] = k
+			out = append(out, entry{k.Value, k, v})
+		}
+	}
+	return out
+}
+
+// fields is a checked mapping of a known kind.
+type fields struct {
+	node *yaml.Node
+	list []entry
+	m    map[string]entry
+}
+
+func (f *fields) get(key string) *yaml.Node {
+	if e, ok := f.m[key]; ok {
+		return deref(e.v)
+	}
+	return nil
+}
+
+func (f *fields) has(key string) bool {
+	_, ok := f.m[key]
+	return ok
+}
+
+func (f *fields) key(key string) *yaml.Node { return f.m[key].k }
+
+// mapping checks that n is a mapping of the given kind and reports unknown
+// keys. label names the element in a type error ("request: expected ...").
+func (p *parser) mapping(n *yaml.Node, kind, label string) (*fields, bool) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s: expected a mapping, got %s", label, describe(n))
+		return nil, false
+	}
+	f := &fields{node: n, m: map[string]entry{}}
+	for _, e := range p.entries(n) {
+		if !contains(Keys[kind], e.key) {
+			p.errorf(e.k, "%s", unknownKey(kind, e.key))
+			continue
+		}
+		f.list = append(f.list, e)
+		f.m[e.key] = e
+	}
+	return f, true
+}
+
+// isEmpty tells an empty list or a bare key (null) apart from other values.
+func isEmpty(n *yaml.Node) bool {
+	n = deref(n)
+	return n.Kind == yaml.SequenceNode && len(n.Content) == 0 ||
+		n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// list returns a sequence's items; a missing or null value is an empty list.
+func (p *parser) list(n *yaml.Node, label string) []*yaml.Node {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "%s: expected a list, got %s", label, describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// str reads a scalar as text; numbers and booleans are kept as written.
+func (p *parser) str(n *yaml.Node, label string) (string, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		p.errorf(n, "%s: expected a string, got %s", label, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// nonEmpty is str that also rejects "".
+func (p *parser) nonEmpty(n *yaml.Node, label string) (string, bool) {
+	s, ok := p.str(n, label)
+	if ok && strings.TrimSpace(s) == "" {
+		p.errorf(deref(n), "%s: must not be empty", label)
+		return "", false
+	}
+	return s, ok
+}
+
+func (p *parser) integer(n *yaml.Node, label string) (int, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		if v, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
+			return int(v), true
+		}
+		p.errorf(n, "%s: %s is too large", label, n.Value)
+		return 0, false
+	}
+	p.errorf(n, "%s: expected a whole number, got %s", label, describe(n))
+	return 0, false
+}
+
+func (p *parser) number(n *yaml.Node, label string) (float64, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode {
+		if v, ok := scalarValue(n).(float64); ok && !isInfOrNaN(v) {
+			return v, true
+		}
+		if v, ok := scalarValue(n).(int64); ok {
+			return float64(v), true
+		}
+	}
+	p.errorf(n, "%s: expected a number, got %s", label, describe(n))
+	return 0, false
+}
+
+func isInfOrNaN(f float64) bool { return f != f || f > 1e308 || f < -1e308 }
+
+func (p *parser) boolean(n *yaml.Node, label string) (bool, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
+		if b, ok := scalarValue(n).(bool); ok {
+			return b, true
+		}
+	}
+	p.errorf(n, "%s: expected true or false, got %s", label, describe(n))
+	return false, false
+}
+
+// oneOf reads a string that must be one of choices.
+func (p *parser) oneOf(n *yaml.Node, label string, choices []string) (string, bool) {
+	s, ok := p.str(n, label)
+	if !ok {
+		return "", false
+	}
+	if !contains(choices, s) {
+		hint := ""
+		if c := closest(s, choices); c != "" {
+			hint = fmt.Sprintf("; did you mean %q?", c)
+		}
+		p.errorf(deref(n), "%s: unknown value %q (one of: %s)%s", label, s, strings.Join(choices, ", "), hint)
+		return "", false
+	}
+	return s, true
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ident reads a variable name.
+func (p *parser) ident(n *yaml.Node, label string) (string, bool) {
+	s, ok := p.str(n, label)
+	if ok && !identifier.MatchString(s) {
+		p.errorf(deref(n), "%s: %q is not a variable name (letters, digits and _, not starting with a digit)", label, s)
+		return "", false
+	}
+	return s, ok
+}
+
+// scalarValue converts a scalar to the Go value of its YAML type: int64,
+// float64, bool, nil or string. Values a type cannot hold stay strings.
+func scalarValue(n *yaml.Node) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if n.Decode(&b) == nil {
+			return b
+		}
+	case "!!int":
+		var i int64
+		if n.Decode(&i) == nil {
+			return i
+		}
+	case "!!float":
+		var f float64
+		if n.Decode(&f) == nil {
+			return f
+		}
+	}
+	return n.Value
+}
+
+// template reads a string that may hold ${...} parts.
+func (p *parser) template(n *yaml.Node, label string) (Template, bool) {
+	s, ok := p.str(n, label)
+	return Template{Pos: p.pos(deref(n)), Text: s}, ok
+}
+
+// kvs reads an ordered string map (headers, query, form).
+func (p *parser) kvs(n *yaml.Node, label string) []KV {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s: expected a mapping of names to values, got %s", label, describe(n))
+		return nil
+	}
+	var out []KV
+	for _, e := range p.entries(n) {
+		v, ok := p.template(e.v, label+"."+e.key)
+		if ok {
+			out = append(out, KV{Pos: p.pos(e.k), Key: e.key, Value: v})
+		}
+	}
+	return out
+}
+
+// assigns reads `vars` and `set`: identifiers mapped to templates.
+func (p *parser) assigns(n *yaml.Node, label string) []*Assign {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s: expected a mapping of variable names to values, got %s", label, describe(n))
+		return nil
+	}
+	var out []*Assign
+	for _, e := range p.entries(n) {
+		name, okName := p.ident(e.k, label)
+		v, okVal := p.template(e.v, label+"."+e.key)
+		if okName && okVal {
+			out = append(out, &Assign{Pos: p.pos(e.k), Var: name, Value: v})
+		}
+	}
+	if len(out) == 0 && len(n.Content) == 0 {
+		p.errorf(n, "%s: is empty", label)
+	}
+	return out
+}
+
+// jsonValue converts a YAML tree to the plain Go values a JSON body is
+// built from. aliasesOK has bounded the expanded size already.
+func (p *parser) jsonValue(n *yaml.Node) any {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for _, e := range p.entries(n) {
+			m[e.key] = p.jsonValue(e.v)
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			s = append(s, p.jsonValue(c))
+		}
+		return s
+	case yaml.ScalarNode:
+		v := scalarValue(n)
+		if f, ok := v.(float64); ok && isInfOrNaN(f) {
+			p.errorf(n, "json: %s cannot be written in JSON", n.Value)
+			return nil
+		}
+		return v
+	}
+	return nil
+}
