@@ -1,0 +1,198 @@
+package reports
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/loadrun/loadrun/stats"
+)
+
+// The CSV files keep Locust 2.12's file names, column names and column
+// order, so spreadsheets and scripts written for Locust read them. Two
+// things differ on purpose: every time is in milliseconds with as many
+// decimals as it has (Locust writes whole milliseconds for the median and
+// percentiles, which reads 0.57 ms as 0 or 1), and the percentiles are exact
+// from HDR histograms rather than Locust's rounded approximations.
+
+// WriteCSV writes PREFIX_stats.csv, PREFIX_stats_history.csv,
+// PREFIX_failures.csv, PREFIX_exceptions.csv and, when the scenario has
+// checks, PREFIX_checks.csv. run is accepted so that every report has the
+// same inputs; Locust's files hold no run parameters.
+func WriteCSV(prefix string, run Run, s *stats.Snapshot) error {
+	files := []struct {
+		suffix string
+		write  func(io.Writer) error
+	}{
+		{"_stats.csv", func(w io.Writer) error { return WriteStatsCSV(w, s) }},
+		{"_stats_history.csv", func(w io.Writer) error { return WriteHistoryCSV(w, s) }},
+		{"_failures.csv", func(w io.Writer) error { return WriteFailuresCSV(w, s) }},
+		{"_exceptions.csv", WriteExceptionsCSV},
+	}
+	if len(s.Checks) > 0 {
+		files = append(files, struct {
+			suffix string
+			write  func(io.Writer) error
+		}{"_checks.csv", func(w io.Writer) error { return WriteChecksCSV(w, s) }})
+	}
+	for _, f := range files {
+		if err := writeFile(prefix+f.suffix, f.write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	// A failed Close can mean the data never reached the disk, so it is an
+	// error like any other write error.
+	defer func() { err = errors.Join(err, f.Close()) }()
+	if err := write(f); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// statsColumns are Locust's PREFIX_stats.csv columns.
+var statsColumns = append([]string{"Type", "Name", "Request Count", "Failure Count",
+	"Median Response Time", "Average Response Time", "Min Response Time", "Max Response Time",
+	"Average Content Size", "Requests/s", "Failures/s"}, percentileLabels()...)
+
+func percentileLabels() []string {
+	labels := make([]string, len(stats.Percentiles))
+	for i, p := range stats.Percentiles {
+		labels[i] = percentileLabel(p)
+	}
+	return labels
+}
+
+// WriteStatsCSV writes Locust's PREFIX_stats.csv: one row per request name,
+// then the Aggregated row, with the whole run's average rates. Percentiles
+// of a row without requests are "N/A", as Locust writes them.
+func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
+	c := csv.NewWriter(w)
+	rows := [][]string{statsColumns}
+	for _, e := range s.Entries {
+		rows = append(rows, statsCSVRow(e, s))
+	}
+	rows = append(rows, statsCSVRow(total(s), s))
+	return writeAll(c, rows)
+}
+
+func statsCSVRow(e *stats.Entry, s *stats.Snapshot) []string {
+	el := s.Duration()
+	row := []string{e.Method, e.Name, itoa(e.Requests), itoa(e.Failures),
+		decimal(ms(e.Median())), decimal(avgMs(e)), decimal(ms(e.MinTime)), decimal(ms(e.MaxTime)),
+		decimal(e.AvgContentBytes()), decimal(e.RPS(el)), decimal(e.FailPerSec(el))}
+	return append(row, percentileCells(e)...)
+}
+
+// percentileCells are an entry's Locust percentiles in milliseconds, the
+// same numbers as the console's percentile table at full precision.
+func percentileCells(e *stats.Entry) []string {
+	cells := make([]string, len(stats.Percentiles))
+	for i, p := range stats.Percentiles {
+		if e.Requests == 0 {
+			cells[i] = "N/A"
+			continue
+		}
+		cells[i] = decimal(ms(e.Percentile(p)))
+	}
+	return cells
+}
+
+// historyColumns are Locust's PREFIX_stats_history.csv columns.
+var historyColumns = append(append([]string{"Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"},
+	percentileLabels()...),
+	"Total Request Count", "Total Failure Count", "Total Median Response Time",
+	"Total Average Response Time", "Total Min Response Time", "Total Max Response Time",
+	"Total Average Content Size")
+
+// WriteHistoryCSV writes Locust's PREFIX_stats_history.csv: one Aggregated
+// row per history point (a second, or more for older merged points), as
+// Locust writes one per interval. The history keeps only the 50th, 95th
+// and 99th percentiles of each interval and the cumulative counts, so the
+// other percentile columns and the cumulative time and size columns are
+// "N/A" — Locust's own marker for a value it does not have.
+func WriteHistoryCSV(w io.Writer, s *stats.Snapshot) error {
+	c := csv.NewWriter(w)
+	rows := [][]string{historyColumns}
+	for _, p := range s.History {
+		row := []string{strconv.FormatInt(p.Time.Unix(), 10), strconv.Itoa(p.Users), "", stats.AggregatedName,
+			fmt.Sprintf("%f", finite(p.RPS)), fmt.Sprintf("%f", finite(p.FailPerSec))}
+		for _, q := range stats.Percentiles {
+			row = append(row, historyPercentile(p, q))
+		}
+		row = append(row, itoa(p.Requests), itoa(p.Failures), "N/A", "N/A", "N/A", "N/A", "N/A")
+		rows = append(rows, row)
+	}
+	return writeAll(c, rows)
+}
+
+// historyPercentile is a percentile the history point keeps, or "N/A" for
+// one it does not keep or an interval without requests.
+func historyPercentile(p stats.Point, q float64) string {
+	if p.RPS == 0 {
+		return "N/A"
+	}
+	switch q {
+	case 50:
+		return decimal(ms(p.P50))
+	case 95:
+		return decimal(ms(p.P95))
+	case 99:
+		return decimal(ms(p.P99))
+	}
+	return "N/A"
+}
+
+// WriteFailuresCSV writes Locust's PREFIX_failures.csv: each distinct error
+// of each request name with its count, most frequent first. Error texts
+// come from the target and are written unmodified (the CSV encoder quotes
+// them).
+func WriteFailuresCSV(w io.Writer, s *stats.Snapshot) error {
+	c := csv.NewWriter(w)
+	rows := [][]string{{"Method", "Name", "Error", "Occurrences"}}
+	for _, e := range s.Errors {
+		rows = append(rows, []string{e.Method, e.Name, e.Error, itoa(e.Count)})
+	}
+	return writeAll(c, rows)
+}
+
+// WriteExceptionsCSV writes Locust's PREFIX_exceptions.csv header. loadrun
+// runs no user code that could raise, so the file never has rows; it is
+// kept so that tools expecting Locust's four files find them.
+func WriteExceptionsCSV(w io.Writer) error {
+	return writeAll(csv.NewWriter(w), [][]string{{"Count", "Message", "Traceback", "Nodes"}})
+}
+
+// WriteChecksCSV writes PREFIX_checks.csv (loadrun's own, Locust has no
+// checkpoints): each check of each request with its pass and fail counts
+// and its pass ratio (0 to 1).
+func WriteChecksCSV(w io.Writer, s *stats.Snapshot) error {
+	c := csv.NewWriter(w)
+	rows := [][]string{{"Type", "Name", "Check", "Pass Count", "Fail Count", "Pass Ratio"}}
+	for _, k := range s.Checks {
+		rows = append(rows, []string{k.Request.Method, k.Request.Name, k.Name, itoa(k.Pass), itoa(k.Fail), decimal(passRatio(k))})
+	}
+	return writeAll(c, rows)
+}
+
+func writeAll(c *csv.Writer, rows [][]string) error {
+	for _, r := range rows {
+		if err := c.Write(r); err != nil {
+			return err
+		}
+	}
+	c.Flush()
+	return c.Error()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,237 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/loadrun/loadrun/stats"
+)
+
+const locustRef = "/work/shared/reference/locust-2.12/"
+
+func readCSV(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("output is not valid CSV: %v\n%s", err, data)
+	}
+	return rows
+}
+
+// TestCSVFilesMatchLocustColumns writes the files and compares each header
+// with the file Locust 2.12 wrote.
+func TestCSVFilesMatchLocustColumns(t *testing.T) {
+	run, s := fixture()
+	prefix := filepath.Join(t.TempDir(), "out")
+	if err := WriteCSV(prefix, run, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv"} {
+		got, err := os.ReadFile(prefix + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := os.ReadFile(locustRef + "ref" + suffix)
+		if err != nil {
+			t.Skip("Locust reference files not available:", err)
+		}
+		if g, w := readCSV(t, got)[0], readCSV(t, ref)[0]; !slices.Equal(g, w) {
+			t.Errorf("%s header\n got %q\nwant %q", suffix, g, w)
+		}
+	}
+	if _, err := os.Stat(prefix + "_checks.csv"); err != nil {
+		t.Errorf("checks file missing for a scenario with checks: %v", err)
+	}
+}
+
+func TestCSVNoChecksFile(t *testing.T) {
+	_, s := fixture()
+	s.Checks = nil
+	prefix := filepath.Join(t.TempDir(), "out")
+	if err := WriteCSV(prefix, Run{}, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(prefix + "_checks.csv"); !os.IsNotExist(err) {
+		t.Errorf("checks file written for a scenario without checks (stat: %v)", err)
+	}
+}
+
+func TestCSVUnwritableDir(t *testing.T) {
+	_, s := fixture()
+	if err := WriteCSV(filepath.Join(t.TempDir(), "no", "such", "dir", "out"), Run{}, s); err == nil {
+		t.Error("WriteCSV into a missing directory returned no error")
+	}
+}
+
+// TestStatsCSVNumbers parses the stats file back and compares it with the
+// snapshot (counts exactly) and with the console percentile table.
+func TestStatsCSVNumbers(t *testing.T) {
+	_, s := fixture()
+	var b bytes.Buffer
+	if err := WriteStatsCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, b.Bytes())
+	entries := append(slices.Clone(s.Entries), s.Total)
+	if got, want := len(rows)-1, len(entries); got != want {
+		t.Fatalf("%d data rows, want %d", got, want)
+	}
+	table := consolePercentiles(t, s)
+	col := func(name string) int { return slices.Index(statsColumns, name) }
+	for i, e := range entries {
+		row := rows[i+1]
+		if row[0] != e.Method || row[1] != e.Name {
+			t.Errorf("row %d is %q %q, want %q %q (names unmodified)", i, row[0], row[1], e.Method, e.Name)
+		}
+		for name, want := range map[string]int64{"Request Count": e.Requests, "Failure Count": e.Failures} {
+			if got := row[col(name)]; got != itoa(want) {
+				t.Errorf("%s %s = %s, want %d", e.Key, name, got, want)
+			}
+		}
+		for name, want := range map[string]float64{
+			"Median Response Time":  ms(e.Median()),
+			"Average Response Time": avgMs(e),
+			"Min Response Time":     ms(e.MinTime),
+			"Max Response Time":     ms(e.MaxTime),
+			"Average Content Size":  e.AvgContentBytes(),
+			"Requests/s":            e.RPS(s.Duration()),
+		} {
+			if got := parseFloat(t, row[col(name)]); got != want {
+				t.Errorf("%s %s = %v, want %v", e.Key, name, got, want)
+			}
+		}
+		for j, p := range stats.Percentiles {
+			got := parseFloat(t, row[col(percentileLabel(p))])
+			if want := ms(e.Percentile(p)); got != want {
+				t.Errorf("%s p%v = %v ms, want %v", e.Key, p, got, want)
+			}
+			if shown := consoleMs(fromMs(got)); shown != table[e.Key][j] {
+				t.Errorf("%s p%v: CSV %v ms shows as %s, console table has %s", e.Key, p, got, shown, table[e.Key][j])
+			}
+		}
+	}
+}
+
+// consolePercentiles reads the percentile cells of the console table back,
+// keyed by the row's request.
+func consolePercentiles(t *testing.T, s *stats.Snapshot) map[stats.Key][]string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WritePercentiles(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	cells := map[stats.Key][]string{}
+	for _, e := range append(slices.Clone(s.Entries), s.Total) {
+		prefix := pad(e.Method, typeWidth) + " " + pad(fit(e.Name, pctNameWidth), pctNameWidth)
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				f := strings.Fields(l[len(prefix):])
+				cells[e.Key] = f[:len(f)-1] // the last cell is # reqs
+			}
+		}
+		if cells[e.Key] == nil {
+			t.Fatalf("no console percentile row for %s", e.Key)
+		}
+	}
+	return cells
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("cell %q is not a number: %v", s, err)
+	}
+	return v
+}
+
+func TestStatsCSVNoRequests(t *testing.T) {
+	s := stats.New(t0, 1).Snapshot(t0)
+	var b bytes.Buffer
+	if err := WriteStatsCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, b.Bytes())
+	want := []string{"", "Aggregated", "0", "0", "0", "0", "0", "0", "0", "0", "0",
+		"N/A", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A", "N/A"}
+	if len(rows) != 2 || !slices.Equal(rows[1], want) {
+		t.Errorf("rows of an empty run:\n got %q\nwant [header %q]", rows, want)
+	}
+}
+
+func TestHistoryCSV(t *testing.T) {
+	_, s := fixture()
+	var b bytes.Buffer
+	if err := WriteHistoryCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, b.Bytes())
+	if got, want := len(rows)-1, len(s.History); got != want || want == 0 {
+		t.Fatalf("%d history rows, want %d (and more than 0)", got, want)
+	}
+	col := func(name string) int { return slices.Index(historyColumns, name) }
+	for i, p := range s.History {
+		row := rows[i+1]
+		p50, p99 := decimal(ms(p.P50)), decimal(ms(p.P99))
+		if p.Requests == 0 || p.RPS == 0 {
+			p50, p99 = "N/A", "N/A" // no requests in the interval: no percentile, not 0
+		}
+		tests := []struct {
+			column, want string
+		}{
+			{"Timestamp", strconv.FormatInt(p.Time.Unix(), 10)}, // Unix seconds, as Locust
+			{"User Count", strconv.Itoa(p.Users)},
+			{"Name", "Aggregated"}, // only Aggregated rows: the history has no per-name points
+			{"Total Request Count", itoa(p.Requests)},
+			{"Total Failure Count", itoa(p.Failures)},
+			{"50%", p50}, // kept by the history
+			{"99%", p99},
+			{"66%", "N/A"}, // not kept: Locust's marker, not a made-up 0
+			{"Total Median Response Time", "N/A"},
+		}
+		for _, tt := range tests {
+			if got := row[col(tt.column)]; got != tt.want {
+				t.Errorf("point %d %s = %q, want %q", i, tt.column, got, tt.want)
+			}
+		}
+		if got := parseFloat(t, row[col("Requests/s")]); got-p.RPS > 1e-6 || p.RPS-got > 1e-6 {
+			t.Errorf("point %d Requests/s = %v, want %v", i, got, p.RPS)
+		}
+	}
+}
+
+func TestFailuresAndChecksCSV(t *testing.T) {
+	_, s := fixture()
+	var b bytes.Buffer
+	if err := WriteFailuresCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, b.Bytes())
+	if len(rows)-1 != len(s.Errors) {
+		t.Fatalf("%d failure rows, want %d", len(rows)-1, len(s.Errors))
+	}
+	for i, e := range s.Errors {
+		want := []string{e.Method, e.Name, e.Error, itoa(e.Count)} // newlines and tabs kept: the encoder quotes them
+		if !slices.Equal(rows[i+1], want) {
+			t.Errorf("failure row %d = %q, want %q", i, rows[i+1], want)
+		}
+	}
+	b.Reset()
+	if err := WriteChecksCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows = readCSV(t, b.Bytes())
+	for i, c := range s.Checks {
+		want := []string{c.Request.Method, c.Request.Name, c.Name, itoa(c.Pass), itoa(c.Fail), decimal(passRatio(c))}
+		if !slices.Equal(rows[i+1], want) {
+			t.Errorf("check row %d = %q, want %q", i, rows[i+1], want)
+		}
+	}
+}
