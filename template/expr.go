@@ -180,6 +180,26 @@ func (e *Expr) Eval(v Vars) (any, error) {
 	return out, nil
 }
 
+// appendTo renders the expression's value onto dst. A pool column is
+// appended straight from the row: returning it through Eval would box the
+// string into an interface, one allocation per request.
+func (e *Expr) appendTo(dst []byte, v Vars) ([]byte, error) {
+	if e.kind == kindMember {
+		if row, ok := v[e.name].(map[string]string); ok {
+			f, ok := row[e.field]
+			if !ok {
+				return dst, &UnsetError{Var: e.name + "." + e.field}
+			}
+			return append(dst, f...), nil
+		}
+	}
+	x, err := e.Eval(v)
+	if err != nil {
+		return dst, err
+	}
+	return AppendValue(dst, x)
+}
+
 // Refs lists the variables the expression reads, in source order.
 func (e *Expr) Refs() []Ref { return e.refs }
 

@@ -163,11 +163,8 @@ func (t *Template) Render(dst []byte, v Vars) ([]byte, error) {
 			dst = append(dst, p.lit...)
 			continue
 		}
-		x, err := p.expr.Eval(v)
-		if err != nil {
-			return dst, err
-		}
-		if dst, err = AppendValue(dst, x); err != nil {
+		var err error
+		if dst, err = p.expr.appendTo(dst, v); err != nil {
 			return dst, err
 		}
 	}
