@@ -69,7 +69,7 @@ func arrive(ctx context.Context, b Barrier, delay time.Duration, out chan<- outc
 	}()
 }
 
-func mustNew(t *testing.T, def *scenario.Rendezvous, pop Population, report func(Group)) *Local {
+func mustNew(t testing.TB, def *scenario.Rendezvous, pop Population, report func(Group)) *Local {
 	t.Helper()
 	b, err := New(def, pop, report)
 	if err != nil {
