@@ -76,8 +76,10 @@ func (s *Stats) Tick(now time.Time) {
 			c.failures += e.failures
 			s.tickCounts[k] = c
 		}
-		s.interval.Merge(sh.interval)
-		sh.interval.Reset()
+		if sh.interval.TotalCount() > 0 {
+			s.interval.Merge(sh.interval)
+			sh.interval.Reset()
+		}
 		sh.mu.Unlock()
 	}
 	var total, before counts
@@ -98,14 +100,16 @@ func (s *Stats) Tick(now time.Time) {
 		Users:      int(s.users.Load()),
 		RPS:        float64(total.requests-before.requests) / secs,
 		FailPerSec: float64(total.failures-before.failures) / secs,
-		P50:        histDuration(s.interval.ValueAtPercentile(50)),
-		P95:        histDuration(s.interval.ValueAtPercentile(95)),
-		P99:        histDuration(s.interval.ValueAtPercentile(99)),
 		Requests:   total.requests,
 		Failures:   total.failures,
 		Seconds:    secs,
 	}
-	s.interval.Reset()
+	if s.interval.TotalCount() > 0 {
+		p.P50 = histDuration(s.interval.ValueAtPercentile(50))
+		p.P95 = histDuration(s.interval.ValueAtPercentile(95))
+		p.P99 = histDuration(s.interval.ValueAtPercentile(99))
+		s.interval.Reset()
+	}
 	s.history.add(p)
 	s.lastTick = now
 }
