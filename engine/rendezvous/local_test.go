@@ -474,3 +474,28 @@ func TestClose(t *testing.T) {
 		}
 	})
 }
+
+// TestReportBeforeResume holds the members of a group until its report is
+// done, so stats hold the group before its users send their next request.
+// The report takes a virtual second; no member may resume sooner.
+func TestReportBeforeResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		slow := func(g Group) {
+			time.Sleep(time.Second)
+			rec.report(g)
+		}
+		b := mustNew(t, &scenario.Rendezvous{Name: "buy", Count: 5, Timeout: time.Minute}, nil, slow)
+		start := time.Now()
+		out := make(chan outcome, 5)
+		for range 5 {
+			arrive(context.Background(), b, 0, out)
+		}
+		for range 5 {
+			o := <-out
+			if !rec.has(o.rel.Seq) || o.at.Sub(start) != time.Second {
+				t.Errorf("a member resumed after %v, report done: %v; want after the 1s report", o.at.Sub(start), rec.has(o.rel.Seq))
+			}
+		}
+	})
+}
