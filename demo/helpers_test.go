@@ -15,7 +15,7 @@ import (
 )
 
 // start serves a fresh App on a loopback httptest server for one test.
-func start(t *testing.T, opts demo.Options) (*demo.App, *httptest.Server) {
+func start(t testing.TB, opts demo.Options) (*demo.App, *httptest.Server) {
 	t.Helper()
 	a := demo.New(opts)
 	srv := httptest.NewServer(a)
@@ -25,12 +25,12 @@ func start(t *testing.T, opts demo.Options) (*demo.App, *httptest.Server) {
 
 // client is one browser: its own cookie jar and connections.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	hc   *http.Client
 }
 
-func newClient(t *testing.T, srv *httptest.Server) *client {
+func newClient(t testing.TB, srv *httptest.Server) *client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -96,7 +96,7 @@ func csrfOf(page string) string {
 }
 
 // decode parses a JSON body or fails the test.
-func decode[T any](t *testing.T, body string) T {
+func decode[T any](t testing.TB, body string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
