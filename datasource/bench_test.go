@@ -108,16 +108,19 @@ func BenchmarkDraw(b *testing.B) {
 		{scenario.Cycle, func() Pool { return &cyclePool{base: base{name: "b", mode: scenario.Cycle, t: t}} }},
 		{scenario.Random, func() Pool { return &randomPool{base: base{name: "b", mode: scenario.Random, t: t}} }},
 		{scenario.UniqueOnce, func() Pool {
-			return &oncePool{base: base{name: "b", mode: scenario.UniqueOnce, t: t}, exhausted: ErrExhausted}
+			return &uniquePool{base: base{name: "b", mode: scenario.UniqueOnce, t: t}, lender: &onceLender{rows: rows, exhausted: ErrExhausted}}
 		}},
 		{scenario.UniqueRecycle, func() Pool {
-			return newRecyclePool(base{name: "b", mode: scenario.UniqueRecycle, t: t}, DefaultTimeout)
+			return &uniquePool{base: base{name: "b", mode: scenario.UniqueRecycle, t: t}, lender: newLineLender("b", rows, DefaultTimeout)}
 		}},
 	}
 	for _, m := range modes {
 		b.Run(string(m.mode), func(b *testing.B) {
 			p := m.pool()
-			once, _ := p.(*oncePool)
+			var once *onceLender
+			if u, ok := p.(*uniquePool); ok {
+				once, _ = u.lender.(*onceLender)
+			}
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				var h Holder

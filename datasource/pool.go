@@ -5,18 +5,18 @@
 // unique-recycle or random. README.md states the guarantees of each mode.
 //
 // The shared state of a pool (which rows are free, how many were handed out)
-// lives behind the Pool interface; the state of one user for one pool (its
-// cycle cursor, the row it holds) lives in a Holder that the user owns. A
-// distributed master can therefore serve the same guarantees to many workers
-// by implementing Pool over an RPC: the Holder carries only row ids.
+// lives behind the Pool interface, and for the unique modes behind the
+// smaller Lender interface that decides only which row ids are free; the
+// state of one user for one pool (its cycle cursor, the row it holds) lives
+// in a Holder that the user owns. A distributed master serves the same
+// guarantees to many workers by owning the Lender: workers load the same
+// rows and open their pools with OpenShared over an RPC client of it.
 package datasource
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	"github.com/loadrun/loadrun/scenario"
@@ -104,26 +104,22 @@ func Open(def *scenario.Pool, dir string) (Pool, error) {
 	case scenario.Random:
 		b.mode = mode
 		return &randomPool{base: b}, nil
-	case scenario.UniqueOnce:
-		switch def.OnExhausted {
-		case "", scenario.StopVirtualUser, scenario.StopTest:
-		default:
-			return nil, scenario.Errorf(def.Pos, "data pool %q: on_exhausted %q is not one of %s, %s",
-				def.Name, def.OnExhausted, scenario.StopVirtualUser, scenario.StopTest)
+	case scenario.UniqueOnce, scenario.UniqueRecycle:
+		l, err := NewLender(def, t.rows())
+		if err != nil {
+			return nil, err
 		}
 		b.mode = mode
-		return &oncePool{base: b, exhausted: fmt.Errorf("data pool %q: all %d rows were used: %w", def.Name, t.rows(), ErrExhausted)}, nil
-	case scenario.UniqueRecycle:
-		b.mode = mode
-		timeout := def.Timeout
-		if timeout <= 0 {
-			timeout = DefaultTimeout
-		}
-		return newRecyclePool(b, timeout), nil
+		return &uniquePool{base: b, lender: l}, nil
 	default:
-		return nil, scenario.Errorf(def.Pos, "data pool %q: mode %q is not one of %s, %s, %s, %s",
-			def.Name, mode, scenario.Cycle, scenario.UniqueOnce, scenario.UniqueRecycle, scenario.Random)
+		return nil, badMode(def)
 	}
+}
+
+// badMode is the error for a mode that is not one of the four.
+func badMode(def *scenario.Pool) error {
+	return scenario.Errorf(def.Pos, "data pool %q: mode %q is not one of %s, %s, %s, %s",
+		def.Name, def.Mode, scenario.Cycle, scenario.UniqueOnce, scenario.UniqueRecycle, scenario.Random)
 }
 
 // base is what every mode shares: the name and the rows.
@@ -160,28 +156,3 @@ func (p *randomPool) Draw(context.Context, *Holder) (Row, error) {
 }
 
 func (p *randomPool) Release(*Holder) {}
-
-// oncePool hands each row to exactly one draw, in file order. A single
-// atomic counter is the whole shared state: no lock, and no row can be
-// handed out twice because each counter value is seen by one draw only.
-type oncePool struct {
-	base
-	next      atomic.Int64
-	exhausted error
-}
-
-func (p *oncePool) Draw(context.Context, *Holder) (Row, error) {
-	n := int64(p.t.rows())
-	// Once exhausted, the counter is not bumped again, so it cannot wrap
-	// however many users keep drawing.
-	if p.next.Load() >= n {
-		return nil, p.exhausted
-	}
-	r := p.next.Add(1) - 1
-	if r >= n {
-		return nil, p.exhausted
-	}
-	return p.t.row(int(r)), nil
-}
-
-func (p *oncePool) Release(*Holder) {}

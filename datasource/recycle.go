@@ -8,13 +8,12 @@ import (
 	"time"
 )
 
-// recyclePool lends each row to one holder at a time. Free rows wait in a
+// lineLender lends each row to one holder at a time. Free rows wait in a
 // FIFO ring, so a released row goes to the back and the row that has been
 // free longest is lent next. Users that find no free row queue up as
 // waiters and are served in arrival order: a released row is handed straight
 // to the first waiter, never put back where a later arrival could take it.
-type recyclePool struct {
-	base
+type lineLender struct {
 	timeout time.Duration
 	// errTimeout is built once: a wait that times out allocates nothing more.
 	errTimeout error
@@ -23,7 +22,10 @@ type recyclePool struct {
 	// free is a ring of row ids: count ids from head on, wrapping.
 	free        []int32
 	head, count int
-	waiters     []*waiter
+	// lent[id] is true while id is out, so that a Give of an id that is not
+	// (a remote worker's mistake) cannot put a row in the line twice.
+	lent    []bool
+	waiters []*waiter
 }
 
 // waiter is one blocked draw. ch has room for the one row it will be handed,
@@ -32,13 +34,12 @@ type waiter struct {
 	ch chan int32
 }
 
-func newRecyclePool(b base, timeout time.Duration) *recyclePool {
-	n := b.t.rows()
-	p := &recyclePool{
-		base:       b,
+func newLineLender(name string, n int, timeout time.Duration) *lineLender {
+	p := &lineLender{
 		timeout:    timeout,
-		errTimeout: fmt.Errorf("data pool %q: no free row within %v (all %d rows are held): %w", b.name, timeout, n, ErrTimeout),
+		errTimeout: fmt.Errorf("data pool %q: no free row within %v (all %d rows are held): %w", name, timeout, n, ErrTimeout),
 		free:       make([]int32, n),
+		lent:       make([]bool, n),
 		count:      n,
 	}
 	for i := range p.free {
@@ -47,41 +48,31 @@ func newRecyclePool(b base, timeout time.Duration) *recyclePool {
 	return p
 }
 
-// Draw first returns the row h already holds: a new draw in the same holding
-// scope (a `use` inside a loop, or in the next step) replaces the row rather
-// than hoarding a second one, so a user can never starve others by drawing
-// repeatedly. The user may get the same row back when no other is free.
-func (p *recyclePool) Draw(ctx context.Context, h *Holder) (Row, error) {
-	if h.owner != nil && h.owner != Pool(p) {
-		return nil, fmt.Errorf("data pool %q: holder belongs to pool %q", p.name, h.owner.Name())
-	}
-	p.Release(h)
+// Len is the number of rows lent.
+func (p *lineLender) Len() int { return len(p.free) }
+
+// Take removes the first free row, waiting in line for one when none is.
+func (p *lineLender) Take(ctx context.Context) (int, error) {
 	id, err := p.take(ctx)
-	if err != nil {
-		return nil, err
-	}
-	h.held = id + 1
-	h.owner = p
-	return p.t.row(int(id)), nil
+	return int(id), err
 }
 
-// Release returns the row h holds, if any, to the back of the pool.
-func (p *recyclePool) Release(h *Holder) {
-	if h.held == 0 || h.owner != Pool(p) {
-		return
+// Give puts id at the back of the line, or hands it to the first waiter.
+// An id out of range or not lent is ignored: it could only come from a
+// confused remote worker, and taking it in would let two holders share it.
+func (p *lineLender) Give(id int) {
+	if id >= 0 && id < len(p.free) {
+		p.put(int32(id))
 	}
-	id := h.held - 1
-	h.held = 0
-	p.put(id)
 }
 
-// take removes the first free row, waiting in line for one when none is.
-func (p *recyclePool) take(ctx context.Context) (int32, error) {
+func (p *lineLender) take(ctx context.Context) (int32, error) {
 	p.mu.Lock()
 	if p.count > 0 {
 		id := p.free[p.head]
 		p.head = (p.head + 1) % len(p.free)
 		p.count--
+		p.lent[id] = true
 		p.mu.Unlock()
 		return id, nil
 	}
@@ -120,15 +111,19 @@ func (p *recyclePool) take(ctx context.Context) (int32, error) {
 }
 
 // put hands id to the longest waiting draw, or appends it to the free ring.
-func (p *recyclePool) put(id int32) {
+func (p *lineLender) put(id int32) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.lent[id] {
+		return
+	}
 	if len(p.waiters) > 0 {
 		w := p.waiters[0]
 		p.waiters = slices.Delete(p.waiters, 0, 1)
 		w.ch <- id
 		return
 	}
+	p.lent[id] = false
 	p.free[(p.head+p.count)%len(p.free)] = id
 	p.count++
 }
