@@ -45,35 +45,23 @@ import (
 	"time"
 
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
 )
 
-// Reason says why a group was released.
-type Reason int
+// Reason says why a group was released. It is the stats package's type, so
+// that a Group goes to stats.Stats.Rendezvous as it is.
+type Reason = stats.ReleaseReason
 
 // Release reasons. The zero Reason means "not released".
 const (
 	// ByCount: the group reached its size.
-	ByCount Reason = iota + 1
+	ByCount = stats.ReleaseByCount
 	// ByTimeout: the timeout passed before the group filled.
-	ByTimeout
+	ByTimeout = stats.ReleaseByTimeout
 	// ByShortfall: too few users were alive to ever fill the group, or the
 	// run ended (Close).
-	ByShortfall
+	ByShortfall = stats.ReleaseByShortfall
 )
-
-// String names the reason as reports show it.
-func (r Reason) String() string {
-	switch r {
-	case ByCount:
-		return "count"
-	case ByTimeout:
-		return "timeout"
-	case ByShortfall:
-		return "shortfall"
-	default:
-		return "none"
-	}
-}
 
 // DefaultTimeout bounds a wait whose definition gives no timeout, as
 // LoadRunner's default does, so that a barrier nobody else reaches (users

@@ -80,25 +80,6 @@ func TestRuleReady(t *testing.T) {
 	}
 }
 
-func TestReasonString(t *testing.T) {
-	tests := []struct {
-		reason Reason
-		want   string
-	}{
-		// Each reason has the name reports show.
-		{ByCount, "count"},
-		{ByTimeout, "timeout"},
-		{ByShortfall, "shortfall"},
-		// The zero reason is a group not released.
-		{0, "none"},
-	}
-	for _, tt := range tests {
-		if got := tt.reason.String(); got != tt.want {
-			t.Errorf("Reason(%d).String() = %q, want %q", int(tt.reason), got, tt.want)
-		}
-	}
-}
-
 func TestValidate(t *testing.T) {
 	pos := scenario.Pos{File: "sale.yaml", Line: 7, Col: 9}
 	tests := []struct {
