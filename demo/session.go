@@ -73,6 +73,12 @@ func (u *users) add(builtin map[string]string, name, password string) registerRe
 	return registered
 }
 
+func (u *users) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.names)
+}
+
 func (u *users) list() []string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -214,18 +220,18 @@ func (a *App) password(user string) (string, bool) {
 // form post.
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	var c credentials
-	isJSON, err := readBody(w, r, &c)
+	asJSON, err := readBody(w, r, &c)
 	if err != nil {
-		httpError(w, isJSON, http.StatusBadRequest, err.Error())
+		httpError(w, asJSON, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !isJSON {
+	if !asJSON {
 		c.Username, c.Password = r.PostFormValue("username"), r.PostFormValue("password")
 	}
 	pw, ok := a.password(c.Username)
 	if !ok || c.Username == "" || subtle.ConstantTimeCompare([]byte(pw), []byte(c.Password)) != 1 {
 		a.sessions.failures.Add(1)
-		if isJSON {
+		if asJSON {
 			writeJSON(w, http.StatusUnauthorized, errorBody{"wrong username or password"})
 			return
 		}
@@ -234,7 +240,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ss := a.sessions.login(c.Username, a.sessions.get(r))
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: ss.id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	if isJSON {
+	if asJSON {
 		writeJSON(w, http.StatusOK, profileBody{Data: profileData{Username: ss.user, Token: ss.csrf}})
 		return
 	}
@@ -269,23 +275,23 @@ func (a *App) logout(w http.ResponseWriter, r *http.Request) {
 // unique-once pool that hands a row out twice shows up as failures.
 func (a *App) register(w http.ResponseWriter, r *http.Request) {
 	var c credentials
-	isJSON, err := readBody(w, r, &c)
+	asJSON, err := readBody(w, r, &c)
 	if err != nil {
-		httpError(w, isJSON, http.StatusBadRequest, err.Error())
+		httpError(w, asJSON, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !isJSON {
+	if !asJSON {
 		c.Username, c.Password = r.PostFormValue("username"), r.PostFormValue("password")
 	}
 	if c.Username == "" || c.Password == "" {
-		httpError(w, isJSON, http.StatusBadRequest, "username and password are required")
+		httpError(w, asJSON, http.StatusBadRequest, "username and password are required")
 		return
 	}
 	switch a.users.add(a.accounts, c.Username, c.Password) {
 	case nameTaken:
-		httpError(w, isJSON, http.StatusConflict, fmt.Sprintf("username %q is already registered", c.Username))
+		httpError(w, asJSON, http.StatusConflict, fmt.Sprintf("username %q is already registered", c.Username))
 	case registryFull:
-		httpError(w, isJSON, http.StatusInsufficientStorage,
+		httpError(w, asJSON, http.StatusInsufficientStorage,
 			fmt.Sprintf("the demo keeps at most %d registrations; POST /admin/reset to start over", a.users.max))
 	default:
 		writeJSON(w, http.StatusCreated, struct {

@@ -115,7 +115,7 @@ func (a *App) Stats() Stats {
 	}
 	s.MaxSessionsPerAccount = a.sessions.maxLive
 	a.sessions.mu.Unlock()
-	s.Registrations = len(a.users.list())
+	s.Registrations = a.users.count()
 	s.Arrivals, s.DroppedArrivals = a.arrivals.list("")
 	return s
 }
