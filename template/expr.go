@@ -67,9 +67,9 @@ type Expr struct {
 	name, field string
 	prog        *vm.Program
 	refs        []Ref
-	// required are the variables that must exist before the program runs,
-	// in source order without repeats.
-	required []string
+	// required are the variables (and pool columns) that must exist before
+	// the program runs, in source order without repeats.
+	required []need
 }
 
 // options are the compile options every expression shares. Variables are
@@ -79,8 +79,44 @@ var options = sync.OnceValue(func() []expr.Option {
 	return append([]expr.Option{
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
+		expr.Patch(defaultChains{}),
 	}, Functions()...)
 })
+
+// defaultChains makes `a.b ?? x` give x when a is unset or has no b. A
+// tester writing a default for a pool column means "if there is none", but
+// expr fails fetching b from an unset a, and a missing key of a
+// map[string]string row reads as "" rather than nil. expr's get() returns
+// nil in both cases, so the member chain left of ?? is rewritten into it.
+type defaultChains struct{}
+
+// Visit implements ast.Visitor.
+func (defaultChains) Visit(node *ast.Node) {
+	b, ok := (*node).(*ast.BinaryNode)
+	if !ok || b.Operator != "??" {
+		return
+	}
+	switch b.Left.(type) {
+	case *ast.MemberNode, *ast.ChainNode:
+		ast.Patch(&b.Left, toGet(b.Left))
+	}
+}
+
+// toGet turns a.b.c into get(get(a, "b"), "c"); method calls stay as they are.
+func toGet(n ast.Node) ast.Node {
+	switch x := n.(type) {
+	case *ast.ChainNode:
+		return toGet(x.Node)
+	case *ast.MemberNode:
+		if x.Method {
+			return x
+		}
+		g := &ast.BuiltinNode{Name: "get", Arguments: []ast.Node{toGet(x.Node), x.Property}}
+		g.SetLocation(x.Location())
+		return g
+	}
+	return n
+}
 
 // vms are reused between evaluations: a fresh VM allocates its stack on
 // every run, which shows on the request hot path.
@@ -166,9 +202,9 @@ func (e *Expr) Eval(v Vars) (any, error) {
 		// Anything else (a struct, a string) gets expr's own member rules
 		// and error messages.
 	}
-	for _, name := range e.required {
-		if _, ok := v[name]; !ok {
-			return nil, &UnsetError{Var: name}
+	for _, n := range e.required {
+		if err := n.check(v); err != nil {
+			return nil, err
 		}
 	}
 	m := vms.Get().(*vm.VM)
@@ -270,6 +306,15 @@ func (a *analysis) Visit(node *ast.Node) {
 				a.fields[id] = s.Value
 			}
 		}
+	case *ast.BuiltinNode:
+		// get(a, "b") reads a.b; `a.b ?? x` is compiled into it.
+		if n.Name == "get" && len(n.Arguments) == 2 {
+			if id, ok := n.Arguments[0].(*ast.IdentifierNode); ok {
+				if s, ok := n.Arguments[1].(*ast.StringNode); ok {
+					a.fields[id] = s.Value
+				}
+			}
+		}
 	case *ast.BinaryNode:
 		if n.Operator == "??" {
 			if id := rootIdent(n.Left); id != nil {
@@ -295,25 +340,58 @@ func rootIdent(n ast.Node) *ast.IdentifierNode {
 			n = x.Node
 		case *ast.ChainNode:
 			n = x.Node
+		case *ast.BuiltinNode:
+			if x.Name != "get" || len(x.Arguments) != 2 {
+				return nil
+			}
+			n = x.Arguments[0]
 		default:
 			return nil
 		}
 	}
 }
 
-// refs turns the collected identifiers into Refs and the names that must be
-// set before running.
-func (a *analysis) refs(pos scenario.Pos) (refs []Ref, required []string) {
-	seen := map[string]bool{}
+// need is a variable, or a column of a row variable, that an expression
+// cannot run without.
+type need struct{ name, field string }
+
+// check is the same test the fast path makes, so that `${accounts.usrname}`
+// and `${upper(accounts.usrname)}` fail alike: expr itself would read a
+// missing column of a map[string]string row as "".
+func (n need) check(v Vars) error {
+	x, ok := v[n.name]
+	if !ok {
+		return &UnsetError{Var: n.name}
+	}
+	if n.field == "" {
+		return nil
+	}
+	switch m := x.(type) {
+	case map[string]string:
+		_, ok = m[n.field]
+	case map[string]any:
+		_, ok = m[n.field]
+	}
+	if !ok {
+		return &UnsetError{Var: n.name + "." + n.field}
+	}
+	return nil
+}
+
+// refs turns the collected identifiers into Refs and the variables that
+// must be set before running.
+func (a *analysis) refs(pos scenario.Pos) (refs []Ref, required []need) {
+	seen := map[need]bool{}
 	for _, id := range a.idents {
 		if a.callees[id] || a.declared[id.Value] || id.Value == "$env" {
 			continue
 		}
 		opt := a.optional[id]
-		refs = append(refs, Ref{Var: id.Value, Field: a.fields[id], Pos: pos, Optional: opt})
-		if !opt && !seen[id.Value] {
-			seen[id.Value] = true
-			required = append(required, id.Value)
+		n := need{id.Value, a.fields[id]}
+		refs = append(refs, Ref{Var: n.name, Field: n.field, Pos: pos, Optional: opt})
+		if !opt && !seen[n] {
+			seen[n] = true
+			required = append(required, n)
 		}
 	}
 	return refs, required

@@ -79,6 +79,10 @@ func TestRender(t *testing.T) {
 		{`${ {"a": token}.a }`, "abc123"},
 		// ?? gives a default for an unset variable.
 		{`${missing ?? "dflt"}`, "dflt"},
+		// ?? also covers a missing pool and a missing column.
+		{`${nopool.col ?? "d1"}/${accounts.nocol ?? "d2"}`, "d1/d2"},
+		// ?. on an unset variable gives nil, which renders as nothing.
+		{"[${missing?.x}]", "[]"},
 		// A variable named like an expr builtin works on its own.
 		{"${date}", "2024-01-02"},
 		// A let binding is not a variable of the user.
@@ -166,6 +170,8 @@ func TestRenderErrors(t *testing.T) {
 		{"${accounts.usernme}", "accounts.usernme", "variable accounts.usernme is not set"},
 		// A missing variable inside a general expression is caught before running.
 		{"${upper(csrf) + token}", "csrf", "variable csrf is not set"},
+		// A missing column inside a general expression, not read as "".
+		{"${upper(accounts.usernme)}", "accounts.usernme", "variable accounts.usernme is not set"},
 		// The first missing variable is named.
 		{"${a + b}", "a", "variable a is not set"},
 		// A runtime error names the expression and has no snippet lines.
@@ -272,6 +278,8 @@ func TestRefs(t *testing.T) {
 			{Var: "n", Pos: pos}, {Var: "l", Pos: pos}}},
 		// The left side of ?? is optional.
 		{"${a.b ?? c}", []Ref{{Var: "a", Field: "b", Pos: pos, Optional: true}, {Var: "c", Pos: pos}}},
+		// A default for a pool column keeps the field.
+		{"${a.b.c ?? 1}", []Ref{{Var: "a", Field: "b", Pos: pos, Optional: true}}},
 		// An index by a computed key has no Field.
 		{"${row[k]}", []Ref{{Var: "row", Pos: pos}, {Var: "k", Pos: pos}}},
 	}
