@@ -127,6 +127,14 @@ func translateJSONPath(path string) (gpath string, depth int, err error) {
 				depth++
 				continue
 			}
+			if name == "#" {
+				// `$.items.#` is the array's length, as in gjson.
+				if i != len(path) {
+					return "", 0, fmt.Errorf("%q: `.#` (the length) must end the path; use `[*]` for every element", path)
+				}
+				push("#")
+				continue
+			}
 			push(gjson.Escape(name))
 		case path[i] == '[':
 			end, seg, wild, err := scanBracket(path, i)
