@@ -39,3 +39,17 @@ func BenchmarkFiveParts(b *testing.B) {
 	benchRender(b, "/users/${accounts.username}/orders/${id}?token=${token}&p=${accounts.password}&n=${id * 2}")
 }
 func BenchmarkUUID(b *testing.B) { benchRender(b, "${uuid()}") }
+
+// BenchmarkValueStatic is a JSON body's constant string, read through Value.
+func BenchmarkValueStatic(b *testing.B) {
+	tpl, err := Compile(scenario.Template{Text: "constant"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tpl.Value(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

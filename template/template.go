@@ -26,6 +26,9 @@ type Template struct {
 	// already resolved), so rendering is one append.
 	static   string
 	isStatic bool
+	// staticValue is static boxed once, so that Value of a static template
+	// does not allocate per call.
+	staticValue any
 	refs     []Ref
 }
 
@@ -85,6 +88,7 @@ func Compile(t scenario.Template) (*Template, error) {
 	} else if len(out.parts) == 1 && out.parts[0].expr == nil {
 		out.isStatic, out.static = true, out.parts[0].lit
 	}
+	out.staticValue = out.static
 	return out, nil
 }
 
@@ -176,7 +180,7 @@ func (t *Template) Render(dst []byte, v Vars) ([]byte, error) {
 // stays a list), otherwise the rendered string.
 func (t *Template) Value(v Vars) (any, error) {
 	if t.isStatic {
-		return t.static, nil
+		return t.staticValue, nil
 	}
 	if len(t.parts) == 1 {
 		return t.parts[0].expr.Eval(v)
