@@ -139,7 +139,7 @@ func compileExpr(src string, pos scenario.Pos, shown string) (*Expr, error) {
 	}
 	prog, err := expr.Compile(src, options()...)
 	if err != nil {
-		return nil, scenario.Errorf(pos, "%s: %s", shown, exprMessage(err))
+		return nil, scenario.Errorf(pos, "%s: %s", shown, exprMessage(err, src, true))
 	}
 	e := &Expr{src: src, pos: pos, prog: prog}
 	root := prog.Node()
@@ -211,7 +211,7 @@ func (e *Expr) Eval(v Vars) (any, error) {
 	out, err := m.Run(e.prog, map[string]any(v))
 	vms.Put(m)
 	if err != nil {
-		return nil, fmt.Errorf("evaluating %s: %s", e.src, exprMessage(err))
+		return nil, fmt.Errorf("evaluating %s: %s", e.src, exprMessage(err, e.src, false))
 	}
 	return out, nil
 }
@@ -243,17 +243,23 @@ func (e *Expr) Refs() []Ref { return e.refs }
 func (e *Expr) Text() string { return e.src }
 
 // exprMessage is expr's error without its multi-line source snippet, which
-// would break a `file:line:col: message` line.
-func exprMessage(err error) string {
+// would break a `file:line:col: message` line. For a compile error the text
+// before the failing point replaces the snippet's caret; a run-time error
+// already names its whole (short) expression.
+func exprMessage(err error, src string, compiling bool) string {
 	var fe *file.Error
-	if errors.As(err, &fe) {
-		if fe.Column > 0 || fe.Line > 1 {
-			return fmt.Sprintf("%s (at column %d)", fe.Message, fe.Column+1)
-		}
-		return fe.Message
+	if !errors.As(err, &fe) {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return msg
 	}
-	msg, _, _ := strings.Cut(err.Error(), "\n")
-	return msg
+	// An EOF error's position is not where the text ends; the message
+	// already says where.
+	if compiling && fe.Line == 1 && fe.Column > 0 && !strings.Contains(fe.Message, "EOF") {
+		if r := []rune(src); fe.Column <= len(r) {
+			return fmt.Sprintf("%s (after %q)", fe.Message, strings.TrimSpace(string(r[:fe.Column])))
+		}
+	}
+	return fe.Message
 }
 
 // analysis is what an expression's tree says about variables and calls.

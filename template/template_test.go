@@ -218,7 +218,9 @@ func TestCompileErrors(t *testing.T) {
 		// A syntax error inside the expression.
 		{"${1 +}", "s.yaml:3:10: ${1 +}: unexpected token"},
 		// The second expression's position.
-		{"a ${x} ${x +}", "s.yaml:3:17: ${x +}: "},
+		{"a ${x} ${x +}", "s.yaml:3:17: ${x +}: unexpected token EOF"},
+		// The text before a syntax error is quoted in place of expr's caret.
+		{"${a +* b}", `s.yaml:3:10: ${a +* b}: unexpected token Operator("*") (after "a +")`},
 		// An unknown function with a suggestion.
 		{"${randint(1, 2)}", "s.yaml:3:10: ${randint(1, 2)}: unknown function randint (did you mean randInt?)"},
 		// An unknown function with nothing close.
