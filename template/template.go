@@ -29,7 +29,7 @@ type Template struct {
 	// staticValue is static boxed once, so that Value of a static template
 	// does not allocate per call.
 	staticValue any
-	refs     []Ref
+	refs        []Ref
 }
 
 // part is a literal run of text or one expression.
