@@ -111,7 +111,11 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		}()
 		return dec.Decode(&extra)
 	}(); err == nil {
-		p.errs.Add(p.pos(&extra), "a scenario file holds one document; remove the second \"---\" and what follows")
+		at := &extra
+		if len(extra.Content) > 0 {
+			at = extra.Content[0]
+		}
+		p.errs.Add(p.pos(at), "a scenario file holds one document; remove the second \"---\" and what follows")
 	} else if !errors.Is(err, io.EOF) {
 		p.yamlError(err)
 	}
@@ -139,10 +143,16 @@ func (p *parser) yamlError(err error) {
 	msg := err.Error()
 	pos := Pos{File: p.file, Line: 1}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			pos.Line = n
+			// The library counts lines from 0 in its parser errors
+			// (not in its scanner errors); those are the ones below.
+			if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found undefined tag") ||
+				strings.HasPrefix(msg, "found duplicate %") || strings.HasPrefix(msg, "found incompatible YAML") {
+				pos.Line++
+			}
 		}
-		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
@@ -325,6 +335,11 @@ func (p *parser) mapping(n *yaml.Node, kind, label string) (*fields, bool) {
 	}
 	f := &fields{node: n, m: map[string]entry{}}
 	for _, e := range p.entries(n) {
+		if kind == "scenario" && strings.HasPrefix(e.key, "x-") {
+			// Top-level x- keys hold YAML anchors for reuse, as in
+			// Compose files; the test never reads them.
+			continue
+		}
 		if !contains(Keys[kind], e.key) {
 			p.errorf(e.k, "%s", unknownKey(kind, e.key))
 			continue
