@@ -80,7 +80,7 @@ var options = sync.OnceValue(func() []expr.Option {
 		expr.Env(map[string]any{}),
 		expr.AllowUndefinedVariables(),
 		expr.Patch(defaultChains{}),
-	}, Functions()...)
+	}, untypedFunctions()...)
 })
 
 // defaultChains makes `a.b ?? x` give x when a is unset or has no b. A

@@ -114,13 +114,36 @@ var functionByName = func() map[string]*function {
 
 // Functions is the built-in function table as expr options, so that other
 // packages (checks) compile expressions with the same functions plus their
-// own variables. Arity is not checked by these options; CompileExpr checks it.
+// own variables. Each function is declared with its number of parameters,
+// so expr rejects a wrong argument count at compile time there too.
 func Functions() []expr.Option {
+	opts := make([]expr.Option, 0, len(functions))
+	for _, f := range functions {
+		opts = append(opts, expr.Function(f.name, f.fn, f.signature()))
+	}
+	return opts
+}
+
+// untypedFunctions are the options CompileExpr uses: arity is left to its
+// own check, whose message names the parameters.
+func untypedFunctions() []expr.Option {
 	opts := make([]expr.Option, 0, len(functions))
 	for _, f := range functions {
 		opts = append(opts, expr.Function(f.name, f.fn))
 	}
 	return opts
+}
+
+var anyType = reflect.TypeFor[any]()
+
+// signature is a nil func value of type func(any, ..., any) any with one
+// parameter per param: expr reads only its type.
+func (f *function) signature() any {
+	in := make([]reflect.Type, len(f.params))
+	for i := range in {
+		in[i] = anyType
+	}
+	return reflect.Zero(reflect.FuncOf(in, []reflect.Type{anyType}, false)).Interface()
 }
 
 // FunctionNames lists loadrun's own function names (expr's builtins are not

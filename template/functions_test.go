@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr"
+
 	"github.com/loadrun/loadrun/scenario"
 )
 
@@ -210,6 +212,18 @@ func TestFunctionsOptions(t *testing.T) {
 		if _, err := CompileExpr(name+"("+args+")", scenario.Pos{}); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// With Functions() alone, as checks compile, expr checks the count.
+	opts := append([]expr.Option{expr.Env(map[string]any{})}, Functions()...)
+	if _, err := expr.Compile(`randInt(1)`, opts...); err == nil || !strings.Contains(err.Error(), "not enough arguments to call randInt") {
+		t.Errorf("expr.Compile(randInt(1)) with Functions(): error %v, want not enough arguments", err)
+	}
+	p, err := expr.Compile(`randInt(2, 2) + len(sha256("x"))`, opts...)
+	if err != nil {
+		t.Fatalf("expr.Compile with Functions(): %v", err)
+	}
+	if got, err := expr.Run(p, map[string]any{}); err != nil || got != 66 {
+		t.Errorf("run with Functions() = %v, %v; want 66", got, err)
 	}
 	if got := strconv.Quote(suggest("sha265")); got != `"sha256"` {
 		t.Errorf("suggest(sha265) = %s, want \"sha256\"", got)
