@@ -13,13 +13,17 @@ import (
 const sessionCookie = "session"
 
 // defaultAccounts are the built-in logins: user1/pass1 … user100/pass100 (a
-// pool of distinct accounts for unique-recycle tests) and demo/demo.
+// pool of distinct accounts for unique-recycle tests), demo/demo and
+// test/123456.
 func defaultAccounts() map[string]string {
 	m := make(map[string]string, 101)
 	for i := 1; i <= 100; i++ {
 		m[fmt.Sprintf("user%d", i)] = fmt.Sprintf("pass%d", i)
 	}
 	m["demo"] = "demo"
+	// The classic Locust example logs in as test/123456 (every user the
+	// same account, so each login after the first counts as concurrent).
+	m["test"] = "123456"
 	return m
 }
 

@@ -1,0 +1,385 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/loadrun/loadrun/checks"
+	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/template"
+	"github.com/loadrun/loadrun/thresholds"
+)
+
+// Plan is a scenario compiled for running: every template, pattern, path,
+// expression and data file is compiled or loaded once, here.
+type Plan struct {
+	Scenario   *scenario.Scenario
+	users      []*userPlan
+	pools      []datasource.Pool
+	poolIndex  map[string]int
+	barriers   []*scenario.Rendezvous // one per distinct name
+	thresholds []*thresholds.Threshold
+	vars       []assign
+	// extractedBy tells, for an unset-variable error, which steps set a variable.
+	extractedBy map[string][]string
+}
+
+// CompileOptions adjust compilation.
+type CompileOptions struct {
+	// Host overrides the scenario's host (the -H flag).
+	Host string
+	// Thresholds are extra rules (the --threshold flag), as written.
+	Thresholds []string
+}
+
+type userPlan struct {
+	name    string
+	weight  int
+	base    *url.URL
+	wait    *waitPlan
+	onStart []step
+	tasks   []*taskPlan
+	onStop  []step
+	// picks holds each task index weight times: a random index into it is
+	// a weighted choice without a loop (boomer's trick).
+	picks []int
+}
+
+type taskPlan struct {
+	index int
+	name  string
+	wait  *waitPlan
+	steps []step
+}
+
+type waitPlan struct {
+	kind                       scenario.WaitKind
+	min, max, constant, pacing time.Duration
+}
+
+// defaultWait is Locust's: no wait anywhere means a constant 1 s.
+var defaultWait = &waitPlan{kind: scenario.WaitConstant, constant: time.Second}
+
+func (w *waitPlan) duration(rnd *rand.Rand) time.Duration {
+	switch w.kind {
+	case scenario.WaitBetween:
+		if w.max <= w.min {
+			return w.min
+		}
+		return w.min + time.Duration(rnd.Int64N(int64(w.max-w.min)+1))
+	case scenario.WaitConstant:
+		return w.constant
+	}
+	return 0
+}
+
+type assign struct {
+	name  string
+	value *template.Template
+}
+
+// compiler collects every error instead of stopping at the first.
+type compiler struct {
+	plan *Plan
+	errs scenario.ErrorList
+	// setBy lists, for each variable, the steps that set it (for messages).
+	setBy map[string][]string
+}
+
+func (c *compiler) err(err error, pos scenario.Pos) {
+	if err == nil {
+		return
+	}
+	switch e := err.(type) {
+	case *scenario.Error:
+		c.errs = append(c.errs, e)
+	case scenario.ErrorList:
+		c.errs = append(c.errs, e...)
+	default:
+		c.errs = append(c.errs, &scenario.Error{Pos: pos, Msg: err.Error()})
+	}
+}
+
+// Compile turns a scenario into a Plan. The error, when not nil, is a
+// scenario.ErrorList with every problem and its position.
+func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
+	c := &compiler{
+		plan:  &Plan{Scenario: sc, poolIndex: map[string]int{}},
+		setBy: map[string][]string{},
+	}
+	p := c.plan
+	host := sc.Host
+	if opts.Host != "" {
+		host = opts.Host
+	}
+	for _, def := range sc.Data {
+		pool, err := datasource.Open(def, sc.Dir)
+		if err != nil {
+			c.err(err, def.Pos)
+			continue
+		}
+		p.poolIndex[def.Name] = len(p.pools)
+		p.pools = append(p.pools, pool)
+	}
+	for _, a := range sc.Vars {
+		t, err := template.Compile(a.Value)
+		c.err(err, a.Pos)
+		c.setBy[a.Var] = append(c.setBy[a.Var], "vars")
+		if t != nil {
+			p.vars = append(p.vars, assign{name: a.Var, value: t})
+		}
+	}
+	for _, ut := range sc.Users {
+		p.users = append(p.users, c.userType(ut, host))
+	}
+	for _, t := range sc.Thresholds {
+		th, err := thresholds.Parse(t)
+		c.err(err, t.Pos)
+		if th != nil {
+			p.thresholds = append(p.thresholds, th)
+		}
+	}
+	for i, rule := range opts.Thresholds {
+		t := &scenario.Threshold{Pos: scenario.Pos{File: fmt.Sprintf("--threshold #%d", i+1)}, Rule: rule}
+		if req, r, ok := strings.Cut(rule, ":"); ok && strings.ContainsAny(r, "<>=") && !strings.ContainsAny(req, "<>=") {
+			t.Request, t.Rule = strings.TrimSpace(req), strings.TrimSpace(r)
+		}
+		th, err := thresholds.Parse(t)
+		c.err(err, t.Pos)
+		if th != nil {
+			p.thresholds = append(p.thresholds, th)
+		}
+	}
+	p.extractedBy = c.setBy
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	return p, nil
+}
+
+func (c *compiler) userType(ut *scenario.UserType, host string) *userPlan {
+	up := &userPlan{name: ut.Name, weight: max(ut.Weight, 1), wait: compileWait(ut.Wait)}
+	if ut.Host != "" {
+		host = ut.Host
+	}
+	if host != "" {
+		u, err := url.Parse(host)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			c.errs.Add(ut.Pos, "host %q is not an http(s) URL such as http://127.0.0.1:8080", host)
+		} else {
+			u.Path = strings.TrimSuffix(u.Path, "/")
+			up.base = u
+		}
+	}
+	up.onStart = c.steps(ut.OnStart, ut.Name+" on_start", up)
+	for i, t := range ut.Tasks {
+		tp := &taskPlan{index: i, name: t.Name, wait: compileWait(t.Wait)}
+		if tp.name == "" {
+			tp.name = fmt.Sprintf("task %d", i+1)
+		}
+		tp.steps = c.steps(t.Steps, tp.name, up)
+		up.tasks = append(up.tasks, tp)
+		for range max(t.Weight, 1) {
+			up.picks = append(up.picks, i)
+		}
+	}
+	up.onStop = c.steps(ut.OnStop, ut.Name+" on_stop", up)
+	return up
+}
+
+func compileWait(w *scenario.Wait) *waitPlan {
+	if w == nil {
+		return nil
+	}
+	return &waitPlan{kind: w.Kind, min: w.Min, max: w.Max, constant: w.Constant, pacing: w.Pacing}
+}
+
+// where names a step for messages: "task 'browse', step 2".
+func where(scope string, i int, s *scenario.Step) string {
+	if s.Name != "" {
+		return fmt.Sprintf("step '%s'", s.Name)
+	}
+	return fmt.Sprintf("'%s' step %d", scope, i+1)
+}
+
+func (c *compiler) steps(list []*scenario.Step, scope string, up *userPlan) []step {
+	var out []step
+	for i, s := range list {
+		st := c.step(s, where(scope, i, s), up)
+		if st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func (c *compiler) step(s *scenario.Step, name string, up *userPlan) step {
+	switch {
+	case s.Request != nil:
+		return c.request(s, name, up)
+	case s.Think != nil:
+		return &thinkStep{wait: compileWait(s.Think)}
+	case s.Log != nil:
+		return &logStep{msg: c.template(*s.Log), name: name}
+	case s.Set != nil:
+		st := &setStep{}
+		for _, a := range s.Set {
+			c.setBy[a.Var] = append(c.setBy[a.Var], name)
+			st.assigns = append(st.assigns, assign{name: a.Var, value: c.template(a.Value)})
+		}
+		return st
+	case s.Use != nil:
+		i, ok := c.plan.poolIndex[s.Use.Pool]
+		if !ok {
+			if !c.poolFailed(s.Use.Pool) {
+				c.errs.Add(s.Use.Pos, "use: no pool named %q under data", s.Use.Pool)
+			}
+			return nil
+		}
+		c.setBy[s.Use.Pool] = append(c.setBy[s.Use.Pool], name)
+		return &useStep{pool: i, name: s.Use.Pool, onFailure: s.OnFailure}
+	case s.Rendezvous != nil:
+		if err := rendezvous.Validate(s.Rendezvous); err != nil {
+			c.err(err, s.Pos)
+			return nil
+		}
+		idx := -1
+		for i, b := range c.plan.barriers {
+			if b.Name == s.Rendezvous.Name {
+				idx = i
+				if !sameBarrier(b, s.Rendezvous) {
+					c.errs.Add(s.Rendezvous.Pos, "rendezvous %q is defined again with other settings; the first definition is at %s", b.Name, b.Pos)
+				}
+			}
+		}
+		if idx < 0 {
+			idx = len(c.plan.barriers)
+			c.plan.barriers = append(c.plan.barriers, s.Rendezvous)
+		}
+		return &rendezvousStep{barrier: idx, name: s.Rendezvous.Name}
+	}
+	c.errs.Add(s.Pos, "step has no kind (request, think, log, set, use or rendezvous)")
+	return nil
+}
+
+func sameBarrier(a, b *scenario.Rendezvous) bool {
+	return a.Count == b.Count && a.Percent == b.Percent && a.Timeout == b.Timeout && a.Policy == b.Policy
+}
+
+// poolFailed reports whether a pool of that name was declared but failed
+// to load, so that its uses do not add a second, misleading error.
+func (c *compiler) poolFailed(name string) bool {
+	for _, d := range c.plan.Scenario.Data {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// template compiles t, recording any error.
+func (c *compiler) template(t scenario.Template) *template.Template {
+	tt, err := template.Compile(t)
+	c.err(err, t.Pos)
+	c.refs(tt)
+	return tt
+}
+
+// refs reports `${pool.column}` references to columns a pool lacks.
+// Unknown plain variables are not errors: they may be set at run time, and
+// an unset one fails its request with a message naming where it is set.
+func (c *compiler) refs(t *template.Template) {
+	if t == nil {
+		return
+	}
+	for _, r := range t.Refs() {
+		i, ok := c.plan.poolIndex[r.Var]
+		if !ok || r.Field == "" {
+			continue
+		}
+		pool := c.plan.pools[i]
+		found := false
+		for _, col := range pool.Columns() {
+			if col == r.Field {
+				found = true
+				break
+			}
+		}
+		if !found {
+			c.errs.Add(r.Pos, "pool %q has no column %q (columns: %s)", r.Var, r.Field, strings.Join(pool.Columns(), ", "))
+		}
+	}
+}
+
+func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
+	r := s.Request
+	rs := &requestStep{
+		step:      name,
+		method:    r.Method,
+		timeout:   r.Timeout,
+		follow:    r.FollowRedirects == nil || *r.FollowRedirects,
+		onFailure: s.OnFailure,
+		base:      up.base,
+	}
+	if rs.method == "" {
+		rs.method = "GET"
+	}
+	rs.url = c.template(r.URL)
+	if up.base == nil && !isAbsolute(r.URL.Text) {
+		c.errs.Add(r.URL.Pos, "url %q is relative but no host is set (add host: to the scenario or pass -H)", r.URL.Text)
+	}
+	if r.Name.Text != "" {
+		rs.name = c.template(r.Name)
+	} else {
+		rs.staticName = r.URL.Text
+	}
+	for _, kv := range r.Headers {
+		rs.headers = append(rs.headers, pair{key: kv.Key, value: c.template(kv.Value)})
+	}
+	for _, kv := range r.Query {
+		rs.query = append(rs.query, pair{key: kv.Key, value: c.template(kv.Value)})
+	}
+	for _, kv := range r.Form {
+		rs.form = append(rs.form, pair{key: kv.Key, value: c.template(kv.Value)})
+	}
+	if r.HasJSON {
+		j, err := compileJSON(r.JSON, r.Pos)
+		c.err(err, r.Pos)
+		for _, t := range j.templates() {
+			c.refs(t)
+		}
+		rs.json = j
+	}
+	if r.Body != nil {
+		rs.body = c.template(*r.Body)
+	}
+	for _, e := range r.Extract {
+		x, err := extractors.Compile(e)
+		c.err(err, e.Pos)
+		if x != nil {
+			rs.extract = append(rs.extract, x)
+			c.setBy[e.Var] = append(c.setBy[e.Var], name)
+		}
+	}
+	for _, ck := range r.Check {
+		k, err := checks.Compile(ck)
+		c.err(err, ck.Pos)
+		if k != nil {
+			rs.checks = append(rs.checks, k)
+			if k.IsStatus() {
+				rs.statusChecked = true
+			}
+		}
+	}
+	return rs
+}
+
+func isAbsolute(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "${")
+}

@@ -1,0 +1,361 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/loadrun/loadrun/checks"
+	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
+	"github.com/loadrun/loadrun/template"
+	"github.com/valyala/fasthttp"
+)
+
+// DefaultTimeout bounds a request that sets no timeout of its own.
+const DefaultTimeout = 60 * time.Second
+
+const maxRedirects = 10
+
+type pair struct {
+	key   string
+	value *template.Template
+}
+
+// requestStep is a compiled `request:` step.
+type requestStep struct {
+	step          string // where the step is, for messages
+	method        string
+	base          *url.URL
+	url           *template.Template
+	name          *template.Template // nil: staticName
+	staticName    string
+	headers       []pair
+	query         []pair
+	form          []pair
+	json          *jsonBody
+	body          *template.Template
+	timeout       time.Duration
+	follow        bool
+	extract       []*extractors.Extractor
+	checks        []*checks.Check
+	statusChecked bool
+	onFailure     scenario.OnFailure
+}
+
+// failure is the outcome of a step that failed, after its on_failure.
+func failure(f scenario.OnFailure) result {
+	switch f {
+	case scenario.EndIteration:
+		return resultEndIteration
+	case scenario.StopUser:
+		return resultStopUser
+	}
+	return resultOK
+}
+
+func (s *requestStep) run(u *vuser) result {
+	key := stats.Key{Method: s.method, Name: s.staticName}
+	if s.name != nil {
+		var err error
+		u.scratch, err = s.name.Render(u.scratch[:0], u.vars)
+		if err != nil {
+			key.Name = s.name.Text()
+			return s.fail(u, key, u.unsetMessage(err))
+		}
+		key.Name = string(u.scratch)
+	}
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	if err := s.build(u, req); err != nil {
+		return s.fail(u, key, u.unsetMessage(err))
+	}
+	timeout := s.timeout
+	if timeout <= 0 {
+		timeout = u.r.opts.Timeout
+	}
+	var tr *RequestTrace
+	if u.r.tracer != nil {
+		tr = newTrace(s.step, req)
+	}
+	elapsed, errText := u.send(req, resp, s.follow, timeout)
+	if errText == errAbortedText {
+		return resultStopUser
+	}
+	if errText == "" {
+		if tr != nil {
+			tr.response(resp, u.x.body, u.x.size, elapsed)
+		}
+		errText = s.examine(u, key, resp, elapsed, tr)
+	}
+	u.rec.Request(key, elapsed, u.x.size, errText)
+	if tr != nil {
+		tr.Error = errText
+		u.r.tracer.Request(u.id, tr)
+	}
+	if errText != "" {
+		return failure(s.onFailure)
+	}
+	return resultOK
+}
+
+// fail counts a request that could not be sent (an unset variable).
+func (s *requestStep) fail(u *vuser, key stats.Key, msg string) result {
+	u.rec.Request(key, 0, 0, msg)
+	if u.r.tracer != nil {
+		u.r.tracer.Request(u.id, &RequestTrace{Step: s.step, Method: s.method, URL: s.url.Text(), Error: msg})
+	}
+	return failure(s.onFailure)
+}
+
+// build renders the request. Its error is a template error.
+func (s *requestStep) build(u *vuser, req *fasthttp.Request) error {
+	var err error
+	if u.urlBuf, err = s.url.Render(u.urlBuf[:0], u.vars); err != nil {
+		return err
+	}
+	b := u.scratch[:0]
+	if s.base != nil && !isAbsoluteURL(u.urlBuf) {
+		b = append(b, s.base.Scheme...)
+		b = append(b, "://"...)
+		b = append(b, s.base.Host...)
+		b = append(b, s.base.Path...)
+		if len(u.urlBuf) > 0 && u.urlBuf[0] != '/' && u.urlBuf[0] != '?' {
+			b = append(b, '/')
+		}
+		b = append(b, u.urlBuf...)
+		req.SetRequestURIBytes(b)
+	} else {
+		req.SetRequestURIBytes(u.urlBuf)
+	}
+	req.Header.SetMethod(s.method)
+	if len(s.query) > 0 {
+		args := req.URI().QueryArgs()
+		for _, q := range s.query {
+			if b, err = q.value.Render(b[:0], u.vars); err != nil {
+				return err
+			}
+			args.AddBytesV(q.key, b)
+		}
+	}
+	for _, h := range s.headers {
+		if b, err = h.value.Render(b[:0], u.vars); err != nil {
+			return err
+		}
+		req.Header.SetBytesV(h.key, b)
+	}
+	switch {
+	case len(s.form) > 0:
+		args := req.PostArgs()
+		for _, f := range s.form {
+			if b, err = f.value.Render(b[:0], u.vars); err != nil {
+				return err
+			}
+			args.AddBytesV(f.key, b)
+		}
+		if len(req.Header.ContentType()) == 0 || bytes.Equal(req.Header.ContentType(), defaultContentType) {
+			req.Header.SetContentType("application/x-www-form-urlencoded")
+		}
+	case s.json != nil:
+		if b, err = s.json.render(b[:0], u.vars); err != nil {
+			return err
+		}
+		req.SetBody(b)
+		if len(req.Header.ContentType()) == 0 || bytes.Equal(req.Header.ContentType(), defaultContentType) {
+			req.Header.SetContentType("application/json")
+		}
+	case s.body != nil:
+		if b, err = s.body.Render(b[:0], u.vars); err != nil {
+			return err
+		}
+		req.SetBody(b)
+	}
+	u.scratch = b
+	return nil
+}
+
+var defaultContentType = []byte("text/plain; charset=utf-8")
+
+func isAbsoluteURL(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("http://")) || bytes.HasPrefix(b, []byte("https://"))
+}
+
+const errAbortedText = "\x00aborted"
+
+// send performs req, following redirects when asked, with cookies. It
+// returns the time of the whole exchange (all hops) and an error text.
+func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool, timeout time.Duration) (time.Duration, string) {
+	deadline := time.Now().Add(timeout)
+	var total time.Duration
+	for hop := 0; ; hop++ {
+		uri := req.URI()
+		scheme := uri.Scheme()
+		isTLS := string(scheme) == "https"
+		if !isTLS && string(scheme) != "http" {
+			return total, fmt.Sprintf("unsupported URL scheme %q", scheme)
+		}
+		host := string(uri.Host()) // includes the port when written
+		hostname, addr := hostAndAddr(host, isTLS)
+		now := time.Now()
+		u.sess.jar.apply(req, hostname, uri.Path(), isTLS, now)
+		hc := u.sess.hostConnFor(addr, isTLS)
+		elapsed, err := u.sess.roundTrip(hc, req, resp, &u.x, deadline)
+		total += elapsed
+		if err != nil {
+			if errors.Is(err, errAborted) {
+				return total, errAbortedText
+			}
+			return total, describe(err, timeout)
+		}
+		if !u.r.answered.Load() {
+			u.r.answered.Store(true)
+		}
+		u.sess.jar.store(resp, hostname, uri.Path(), now)
+		code := resp.StatusCode()
+		if !follow || !isRedirect(code) {
+			return total, ""
+		}
+		loc := resp.Header.Peek("Location")
+		if len(loc) == 0 {
+			return total, ""
+		}
+		if hop >= maxRedirects {
+			return total, fmt.Sprintf("stopped after %d redirects", maxRedirects)
+		}
+		next := uri.String()
+		req.SetRequestURI(next)
+		req.URI().UpdateBytes(loc)
+		if code == 301 || code == 302 || code == 303 {
+			if !req.Header.IsHead() {
+				req.Header.SetMethod("GET")
+			}
+			req.ResetBody()
+			req.Header.Del("Content-Type")
+		}
+		req.Header.DelAllCookies()
+	}
+}
+
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
+// hostAndAddr splits a URL host into the cookie host name and a dial address.
+func hostAndAddr(host string, isTLS bool) (string, string) {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h, host
+	}
+	port := "80"
+	if isTLS {
+		port = "443"
+	}
+	return host, net.JoinHostPort(host, port)
+}
+
+// describe turns a transport error into the short, stable text shown in
+// the failures table: one row per kind of failure, not per connection.
+func describe(err error, timeout time.Duration) string {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout after " + timeout.String()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by peer"
+	case errors.Is(err, syscall.EPIPE):
+		return "broken pipe"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "DNS: " + dnsErr.Err + " " + dnsErr.Name
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return opErr.Op + ": " + opErr.Err.Error()
+	}
+	return err.Error()
+}
+
+// examine runs the status rule, the extractors and the checks on a
+// response. It returns the failure text, or "".
+func (s *requestStep) examine(u *vuser, key stats.Key, resp *fasthttp.Response, elapsed time.Duration, tr *RequestTrace) string {
+	u.view.resp, u.view.body, u.view.elapsed = resp, u.x.body, elapsed
+	u.src.Reset(&u.view)
+	failed := ""
+	code := resp.StatusCode()
+	if !s.statusChecked && code >= 400 {
+		failed = "HTTP " + strconv.Itoa(code) + " " + fasthttp.StatusMessage(code)
+	}
+	for _, x := range s.extract {
+		v, err := x.Extract(u.src, u.rnd)
+		if tr != nil {
+			e := Extracted{Var: x.Var(), Value: v}
+			if err != nil {
+				e.Error = err.Error()
+			}
+			tr.Extracted = append(tr.Extracted, e)
+		}
+		if err != nil {
+			if failed == "" {
+				failed = err.Error()
+			}
+			continue
+		}
+		u.vars[x.Var()] = v
+	}
+	for _, c := range s.checks {
+		ok, msg := c.Run(u.src)
+		u.rec.Check(key, c.Name(), ok)
+		if tr != nil {
+			tr.Checks = append(tr.Checks, CheckTrace{Name: c.Name(), OK: ok, Msg: msg})
+		}
+		if !ok && failed == "" {
+			failed = msg
+		}
+	}
+	return failed
+}
+
+// respView shows a fasthttp response to extractors and checks.
+type respView struct {
+	resp    *fasthttp.Response
+	body    []byte
+	elapsed time.Duration
+}
+
+func (v *respView) StatusCode() int { return v.resp.StatusCode() }
+
+func (v *respView) HeaderValues(name string) []string {
+	all := v.resp.Header.PeekAll(name)
+	if len(all) == 0 {
+		return nil
+	}
+	out := make([]string, len(all))
+	for i, b := range all {
+		out[i] = string(b)
+	}
+	return out
+}
+
+func (v *respView) Cookie(name string) (string, bool) {
+	c := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(c)
+	c.SetKey(name)
+	if !v.resp.Header.Cookie(c) {
+		return "", false
+	}
+	return string(c.Value()), true
+}
+
+func (v *respView) Body() []byte           { return v.body }
+func (v *respView) Elapsed() time.Duration { return v.elapsed }

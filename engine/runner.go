@@ -1,0 +1,656 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/stats"
+	"github.com/loadrun/loadrun/thresholds"
+)
+
+// Options control a run. The zero value is usable: unbounded run time and
+// iterations, a 5 s stop timeout and a 60 s request timeout.
+type Options struct {
+	// RunTime ends the run after this long (0: until stopped).
+	RunTime time.Duration
+	// Iterations ends the run after this many task iterations (0: unbounded).
+	Iterations int64
+	// StopTimeout is how long stopping users may finish their current task
+	// iteration before they are interrupted.
+	StopTimeout time.Duration
+	// Timeout is the request timeout for requests that set none.
+	Timeout time.Duration
+	// BodyCap is how much of each response body is kept (DefaultBodyCap).
+	BodyCap int
+	// Insecure skips TLS certificate verification (test environments).
+	Insecure bool
+	// Log receives run messages (and `log` steps when Verbose); nil discards them.
+	Log io.Writer
+	// Verbose writes `log` steps to Log.
+	Verbose bool
+	// Tracer, when set, sees every request, extraction, check and log
+	// line (debug mode). It costs nothing when nil.
+	Tracer Tracer
+	// Seed makes task choice and random waits repeatable when not 0.
+	Seed uint64
+}
+
+// State is where a run is.
+type State int
+
+// Run states.
+const (
+	Ready State = iota
+	Spawning
+	Running
+	Stopping
+	Stopped
+)
+
+func (s State) String() string {
+	return [...]string{"ready", "spawning", "running", "stopping", "stopped"}[s]
+}
+
+// Runner runs a compiled plan: it spawns and stops virtual users, ends the
+// run on time, iterations or request, and hands out statistics. The CLI,
+// the web UI and a distributed worker all drive a run through it.
+type Runner struct {
+	plan   *Plan
+	opts   Options
+	stats  *stats.Stats
+	tracer Tracer
+	tls    *tls.Config
+
+	ctx    context.Context // cancelled by a hard stop
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	state    State
+	users    []*vuser // live users, in spawn order
+	byKind   []int    // live users per user type
+	spawned  []int    // users ever spawned per user type, for interleaving
+	target   int
+	rate     float64
+	spawnGen int
+	nextID   int
+	reason   string
+	started  time.Time
+	ended    time.Time
+	aborted  []string // threshold rules that ended the run
+
+	alive    atomic.Int64
+	answered atomic.Bool
+	pending  atomic.Int64 // users the spawner will still start
+	iterTake atomic.Int64
+	iterDone atomic.Int64
+
+	live     map[int]*vuser // user goroutines that have not exited
+	barriers []*rendezvous.Local
+	done     chan struct{}
+	doneOnce sync.Once
+	logMu    sync.Mutex
+}
+
+// NewRunner prepares a run of plan. Nothing starts until Start.
+func NewRunner(plan *Plan, opts Options) *Runner {
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 5 * time.Second
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.BodyCap <= 0 {
+		opts.BodyCap = DefaultBodyCap
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{
+		plan:    plan,
+		opts:    opts,
+		tracer:  opts.Tracer,
+		ctx:     ctx,
+		cancel:  cancel,
+		byKind:  make([]int, len(plan.users)),
+		spawned: make([]int, len(plan.users)),
+		done:    make(chan struct{}),
+		live:    map[int]*vuser{},
+	}
+	if opts.Insecure {
+		r.tls = &tls.Config{InsecureSkipVerify: true}
+	}
+	for _, def := range plan.barriers {
+		// Compile validated every definition, so New cannot fail here.
+		b, err := rendezvous.New(def, r, r.reportRendezvous)
+		if err != nil {
+			panic("engine: rendezvous passed Compile but not New: " + err.Error())
+		}
+		r.barriers = append(r.barriers, b)
+	}
+	return r
+}
+
+// Alive is the number of users running and not asked to stop, plus those
+// a ramp-up will still start; barriers use it to release groups that can
+// no longer fill, without releasing them short during ramp-up.
+func (r *Runner) Alive() int { return int(r.alive.Load() + r.pending.Load()) }
+
+func (r *Runner) reportRendezvous(g rendezvous.Group) {
+	if r.stats != nil {
+		r.stats.Rendezvous(g.Name, g.Size, g.Reason, g.Waits)
+	}
+}
+
+// Start begins the run: users are spawned at rate per second (0: all at
+// once) up to users.
+func (r *Runner) Start(users int, rate float64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != Ready {
+		return errors.New("the run has already started")
+	}
+	if users < 0 {
+		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
+	r.started = time.Now()
+	r.stats = stats.New(r.started, 4*runtime.GOMAXPROCS(0))
+	r.state = Spawning
+	go r.tick()
+	if r.opts.RunTime > 0 {
+		time.AfterFunc(r.opts.RunTime, func() { r.endRun("run time reached") })
+	}
+	r.setUsersLocked(users, rate)
+	return nil
+}
+
+// SetUsers changes the number of users mid-run; new users are spawned at
+// rate per second, surplus users stop after their current task iteration.
+func (r *Runner) SetUsers(users int, rate float64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == Ready {
+		return errors.New("the run has not started")
+	}
+	if r.state >= Stopping {
+		return errors.New("the run is stopping")
+	}
+	if users < 0 {
+		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
+	r.setUsersLocked(users, rate)
+	return nil
+}
+
+func (r *Runner) setUsersLocked(users int, rate float64) {
+	r.target, r.rate = users, rate
+	r.spawnGen++
+	if len(r.users) > users {
+		r.trimLocked(users)
+	}
+	if len(r.users) < users {
+		r.state = Spawning
+		go r.spawn(r.spawnGen)
+	} else {
+		r.state = Running
+	}
+	r.updatePendingLocked()
+}
+
+// updatePendingLocked keeps Alive's count of users still to be spawned.
+func (r *Runner) updatePendingLocked() {
+	n := 0
+	if r.state == Spawning {
+		n = max(0, r.target-len(r.users))
+	}
+	if int64(n) != r.pending.Swap(int64(n)) {
+		r.populationChanged()
+	}
+}
+
+// targets splits n users between user types by weight, exactly: each type
+// gets its floor share and the remainders go to the largest fractions
+// (8 users at 3:1 are 6 and 2).
+func (r *Runner) targets(n int) []int {
+	total := 0
+	for _, u := range r.plan.users {
+		total += u.weight
+	}
+	out := make([]int, len(r.plan.users))
+	if total == 0 {
+		return out
+	}
+	type rem struct{ i, num int }
+	var rems []rem
+	given := 0
+	for i, u := range r.plan.users {
+		out[i] = n * u.weight / total
+		given += out[i]
+		rems = append(rems, rem{i, n * u.weight % total})
+	}
+	for given < n {
+		best := 0
+		for j := range rems {
+			if rems[j].num > rems[best].num {
+				best = j
+			}
+		}
+		out[rems[best].i]++
+		rems[best].num = -1
+		given++
+	}
+	return out
+}
+
+// nextKind picks the user type of the next spawn: the one furthest behind
+// its share of the users spawned so far, so types are interleaved.
+func (r *Runner) nextKindLocked() int {
+	want := r.targets(r.target)
+	best, bestGap := -1, 0.0
+	for i := range want {
+		if r.byKind[i] >= want[i] {
+			continue
+		}
+		gap := float64(want[i]-r.byKind[i]) / float64(want[i])
+		if best < 0 || gap > bestGap {
+			best, bestGap = i, gap
+		}
+	}
+	return best
+}
+
+func (r *Runner) spawn(gen int) {
+	start := time.Now()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for i := 0; ; i++ {
+		r.mu.Lock()
+		if r.spawnGen != gen || r.state >= Stopping {
+			r.mu.Unlock()
+			return
+		}
+		kind := -1
+		if len(r.users) < r.target {
+			kind = r.nextKindLocked()
+		}
+		if kind < 0 {
+			r.state = Running
+			r.updatePendingLocked()
+			mix, running, target := r.mixLocked(), len(r.live), r.target
+			r.mu.Unlock()
+			r.logf("all users spawned: %s (%d total)", mix, running)
+			if running == 0 && target > 0 {
+				r.endRun("all users finished")
+			}
+			return
+		}
+		rate := r.rate
+		r.startUserLocked(kind)
+		r.mu.Unlock()
+		if rate > 0 {
+			next := start.Add(time.Duration(float64(i+1) / rate * float64(time.Second)))
+			if d := time.Until(next); d > 0 {
+				timer.Reset(d)
+				select {
+				case <-timer.C:
+				case <-r.ctx.Done():
+					return
+				}
+			}
+		}
+	}
+}
+
+func (r *Runner) mixLocked() string {
+	s := ""
+	for i, u := range r.plan.users {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s: %d", u.name, r.byKind[i])
+	}
+	return s
+}
+
+func (r *Runner) startUserLocked(kind int) {
+	u := r.newUserLocked(kind)
+	r.users = append(r.users, u)
+	r.live[u.id] = u
+	r.byKind[kind]++
+	r.spawned[kind]++
+	r.alive.Add(1)
+	r.pending.Add(-1)
+	r.stats.SetUsers(len(r.users))
+	go u.run()
+}
+
+// newUserLocked makes the next virtual user of a user type.
+func (r *Runner) newUserLocked(kind int) *vuser {
+	r.nextID++
+	u := &vuser{
+		id:   r.nextID,
+		r:    r,
+		plan: r.plan.users[kind],
+		kind: kind,
+		rec:  r.stats.Recorder(r.nextID),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+		src:  extractors.NewSource(),
+	}
+	seed := r.opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	u.rnd = rand.New(rand.NewPCG(seed, uint64(u.id)))
+	u.ctx, u.cancel = context.WithCancel(r.ctx)
+	u.sess.tlsConf = r.tls
+	u.x.bodyCap = r.opts.BodyCap
+	return u
+}
+
+// trimLocked asks the most recently spawned surplus users of each type to stop.
+func (r *Runner) trimLocked(n int) {
+	want := r.targets(n)
+	have := append([]int(nil), r.byKind...)
+	for i := len(r.users) - 1; i >= 0; i-- {
+		u := r.users[i]
+		if have[u.kind] > want[u.kind] {
+			have[u.kind]--
+			r.stopUserLocked(u)
+		}
+	}
+}
+
+func (r *Runner) stopUserLocked(u *vuser) {
+	select {
+	case <-u.stop:
+		return
+	default:
+	}
+	close(u.stop)
+	r.removeLocked(u)
+	r.alive.Add(-1)
+	r.populationChanged()
+	// Give the user StopTimeout to finish its iteration, then cut it.
+	time.AfterFunc(r.opts.StopTimeout, func() {
+		select {
+		case <-u.done:
+		default:
+			u.cancel()
+			u.sess.abort()
+		}
+	})
+}
+
+func (r *Runner) removeLocked(u *vuser) {
+	for i, v := range r.users {
+		if v == u {
+			r.users = append(r.users[:i], r.users[i+1:]...)
+			r.byKind[u.kind]--
+			break
+		}
+	}
+	if r.stats != nil {
+		r.stats.SetUsers(len(r.users))
+	}
+}
+
+// userExited is called by a user's goroutine when it ends.
+func (r *Runner) userExited(u *vuser) {
+	r.mu.Lock()
+	select {
+	case <-u.stop: // already removed when it was asked to stop
+	default:
+		close(u.stop)
+		r.removeLocked(u)
+		r.alive.Add(-1)
+		r.populationChanged()
+	}
+	u.cancel()
+	delete(r.live, u.id)
+	state, running, target := r.state, len(r.live), r.target
+	r.mu.Unlock()
+	switch {
+	case state == Stopping && running == 0:
+		r.finish()
+	case state == Running && running == 0 && target > 0:
+		r.endRun("all users finished")
+	}
+}
+
+// populationChanged lets barriers release groups that can no longer fill.
+func (r *Runner) populationChanged() {
+	for _, b := range r.barriers {
+		b.PopulationChanged()
+	}
+}
+
+// takeIteration reserves one task iteration under the -n bound.
+func (r *Runner) takeIteration() bool {
+	if r.opts.Iterations <= 0 {
+		return true
+	}
+	return r.iterTake.Add(1) <= r.opts.Iterations
+}
+
+func (r *Runner) iterationDone() {
+	if r.opts.Iterations <= 0 {
+		return
+	}
+	if n := r.iterDone.Add(1); n == r.opts.Iterations {
+		r.endRun(fmt.Sprintf("%d iterations done", r.opts.Iterations))
+	}
+}
+
+// Stop ends the run gracefully: no new iterations start, users finish the
+// one they are in (cut after the stop timeout) and run on_stop.
+func (r *Runner) Stop() { r.endRun("stopped") }
+
+// Kill ends the run at once: requests in flight are cut and not counted,
+// on_stop does not run.
+func (r *Runner) Kill() {
+	r.endRun("killed")
+	r.mu.Lock()
+	users := make([]*vuser, 0, len(r.live))
+	for _, u := range r.live {
+		users = append(users, u)
+	}
+	r.mu.Unlock()
+	r.cancel()
+	for _, u := range users {
+		u.sess.abort()
+	}
+}
+
+// endRun moves the run to Stopping once, for the first reason given.
+func (r *Runner) endRun(reason string) {
+	r.mu.Lock()
+	if r.state == Ready || r.state >= Stopping {
+		r.mu.Unlock()
+		return
+	}
+	r.state = Stopping
+	r.reason = reason
+	r.spawnGen++
+	r.updatePendingLocked()
+	for _, u := range append([]*vuser(nil), r.users...) {
+		r.stopUserLocked(u)
+	}
+	running := len(r.live)
+	r.mu.Unlock()
+	r.logf("stopping: %s", reason)
+	for _, b := range r.barriers {
+		b.Close()
+	}
+	if running == 0 {
+		r.finish()
+	}
+}
+
+func (r *Runner) finish() {
+	r.doneOnce.Do(func() {
+		r.mu.Lock()
+		r.state = Stopped
+		r.ended = time.Now()
+		r.mu.Unlock()
+		r.stats.SetUsers(0)
+		r.stats.Tick(r.ended)
+		r.cancel()
+		close(r.done)
+	})
+}
+
+// Done is closed when the run has stopped and every user has exited: a
+// snapshot taken after it holds every request of the run.
+func (r *Runner) Done() <-chan struct{} { return r.done }
+
+// State is where the run is now.
+func (r *Runner) State() State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// Reason says why the run ended (or is ending).
+func (r *Runner) Reason() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason
+}
+
+// Users is the number of users running now and the number asked for.
+func (r *Runner) Users() (running, target int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.users), r.target
+}
+
+// Times are the start and (once stopped) end of the run.
+func (r *Runner) Times() (start, end time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.started, r.ended
+}
+
+// Snapshot is the statistics now; after Done, the final statistics.
+func (r *Runner) Snapshot() *stats.Snapshot {
+	r.mu.Lock()
+	st, end := r.stats, r.ended
+	r.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	now := time.Now()
+	if !end.IsZero() {
+		now = end
+	}
+	return st.Snapshot(now)
+}
+
+// Thresholds evaluates the plan's thresholds on a snapshot.
+func (r *Runner) Thresholds(s *stats.Snapshot) []thresholds.Result {
+	out := make([]thresholds.Result, 0, len(r.plan.thresholds))
+	r.mu.Lock()
+	aborted := append([]string(nil), r.aborted...)
+	r.mu.Unlock()
+	for _, t := range r.plan.thresholds {
+		res := t.Eval(s)
+		for _, a := range aborted {
+			if a == res.Rule {
+				res.Aborted = true
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// tick closes one-second intervals of the statistics, watches the
+// generator's own CPU, and applies aborting thresholds.
+func (r *Runner) tick() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	cpu := newCPUMeter()
+	for {
+		select {
+		case <-r.done:
+			return
+		case now := <-t.C:
+			r.stats.Tick(now)
+			if pct, ok := cpu.sample(now); ok {
+				r.stats.SetCPU(pct)
+			}
+			r.checkAborts(now)
+		}
+	}
+}
+
+func (r *Runner) checkAborts(now time.Time) {
+	var snap *stats.Snapshot
+	for i, t := range r.plan.thresholds {
+		def := r.plan.Scenario.Thresholds
+		if i >= len(def) || !def[i].Abort || now.Sub(r.started) < def[i].Grace {
+			continue
+		}
+		if snap == nil {
+			snap = r.stats.Snapshot(now)
+		}
+		if t.CanNeverPass(snap) {
+			r.mu.Lock()
+			r.aborted = append(r.aborted, def[i].Rule)
+			r.mu.Unlock()
+			r.endRun(fmt.Sprintf("threshold %q failed (abort)", def[i].Rule))
+			return
+		}
+	}
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.opts.Log == nil {
+		return
+	}
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	fmt.Fprintf(r.opts.Log, "[%s] %s\n", time.Now().Format("2006-01-02 15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// Answered reports whether any HTTP response was received: a run whose
+// requests all failed without one could not reach its target.
+func (r *Runner) Answered() bool { return r.answered.Load() }
+
+// Warnings are what a reader must know to trust a snapshot's numbers.
+func (r *Runner) Warnings(s *stats.Snapshot) []string {
+	var out []string
+	if s == nil {
+		return nil
+	}
+	if s.Saturated {
+		out = append(out, fmt.Sprintf("loadrun's CPU was saturated (%.0f%% now): response times include the generator's own queueing; use fewer users or more machines", s.CPU))
+	}
+	var late, skipped int64
+	for _, p := range s.Pacing {
+		late += p.Late
+		skipped += p.Skipped
+	}
+	if late > 0 || skipped > 0 {
+		out = append(out, fmt.Sprintf("%d paced iterations started late and %d were skipped: the target held users back, and closed-model percentiles cannot show that queueing delay (see the pacing table)", late, skipped))
+	}
+	return out
+}
+
+// Host is the base URL requests go to ("" when every URL is absolute).
+func (p *Plan) Host() string {
+	for _, u := range p.users {
+		if u.base != nil {
+			return u.base.String()
+		}
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
+	"github.com/loadrun/loadrun/template"
+)
+
+// step is one compiled step. run returns what the user does next.
+type step interface {
+	run(u *vuser) result
+}
+
+type result uint8
+
+const (
+	resultOK           result = iota // go on with the next step
+	resultEndIteration               // abandon the rest of this task iteration
+	resultStopUser                   // stop this user (on_stop still runs)
+)
+
+type thinkStep struct{ wait *waitPlan }
+
+func (s *thinkStep) run(u *vuser) result {
+	if !u.sleep(s.wait.duration(u.rnd)) {
+		return resultStopUser
+	}
+	return resultOK
+}
+
+type logStep struct {
+	name string
+	msg  *template.Template
+}
+
+func (s *logStep) run(u *vuser) result {
+	verbose := u.r.opts.Verbose && u.r.opts.Log != nil
+	if u.r.tracer == nil && !verbose {
+		return resultOK // nobody reads it: do not even render
+	}
+	b, err := s.msg.Render(nil, u.vars)
+	text := string(b)
+	if err != nil {
+		text = fmt.Sprintf("%s (%s)", s.msg.Text(), u.unsetMessage(err))
+	}
+	if u.r.tracer != nil {
+		u.r.tracer.Log(u.id, text)
+	}
+	if verbose {
+		u.r.logf("[user %d] %s", u.id, text)
+	}
+	return resultOK
+}
+
+type setStep struct{ assigns []assign }
+
+func (s *setStep) run(u *vuser) result {
+	for _, a := range s.assigns {
+		v, err := a.value.Value(u.vars)
+		if err != nil {
+			// Not a request, so not a row in the stats: say it where the
+			// tester looks while making a scenario work.
+			msg := fmt.Sprintf("set %s: %s", a.name, u.unsetMessage(err))
+			if u.r.tracer != nil {
+				u.r.tracer.Log(u.id, msg)
+			}
+			u.r.logf("[user %d] %s", u.id, msg)
+			continue
+		}
+		u.vars[a.name] = v
+		if u.r.tracer != nil {
+			u.r.tracer.Set(u.id, a.name, v)
+		}
+	}
+	return resultOK
+}
+
+// useStep draws a row of a pool into the user's variables.
+type useStep struct {
+	pool      int
+	name      string
+	onFailure scenario.OnFailure
+}
+
+func (s *useStep) run(u *vuser) result {
+	pool := u.r.plan.pools[s.pool]
+	h := u.holder(s.pool)
+	row, err := pool.Draw(u.ctx, h)
+	switch {
+	case err == nil:
+		u.vars[s.name] = map[string]string(row)
+		if u.inTask {
+			u.taskPools = append(u.taskPools, s.pool)
+		}
+		if u.r.tracer != nil {
+			u.r.tracer.Set(u.id, s.name, row)
+		}
+		return resultOK
+	case errors.Is(err, datasource.ErrExhausted):
+		if u.r.plan.Scenario.Data[s.pool].OnExhausted == scenario.StopTest {
+			u.r.endRun(fmt.Sprintf("pool %q has no rows left (on_exhausted: stop-test)", s.name))
+		}
+		return resultStopUser
+	case u.ctx.Err() != nil:
+		return resultStopUser
+	default:
+		u.rec.Request(stats.Key{Method: "POOL", Name: s.name}, 0, 0, err.Error())
+		if s.onFailure == "" {
+			// A user without its row cannot go on with this iteration.
+			return resultEndIteration
+		}
+		return failure(s.onFailure)
+	}
+}
+
+// rendezvousStep waits at a barrier.
+type rendezvousStep struct {
+	barrier int
+	name    string
+}
+
+func (s *rendezvousStep) run(u *vuser) result {
+	b := u.r.barriers[s.barrier]
+	start := time.Now()
+	_, err := b.Wait(u.ctx)
+	if u.r.tracer != nil {
+		u.r.tracer.Log(u.id, fmt.Sprintf("rendezvous %q: released after %s", s.name, time.Since(start).Round(time.Microsecond)))
+	}
+	if err != nil {
+		return resultStopUser
+	}
+	return resultOK
+}
+
+// unsetMessage turns a template error into the failure text, naming the
+// steps that would have set a missing variable.
+func (u *vuser) unsetMessage(err error) string {
+	var unset *template.UnsetError
+	if !errors.As(err, &unset) {
+		return err.Error()
+	}
+	where := u.r.plan.extractedBy[unset.Var]
+	switch len(where) {
+	case 0:
+		return fmt.Sprintf("variable %s is not set: no step sets it (extract, set, use or vars)", unset.Var)
+	case 1:
+		return fmt.Sprintf("variable %s is not set: it is set by %s, which has not run or did not set it for this user", unset.Var, where[0])
+	default:
+		return fmt.Sprintf("variable %s is not set: it is set by %s and %d more, none of which set it for this user", unset.Var, where[0], len(where)-1)
+	}
+}

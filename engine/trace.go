@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Tracer sees what virtual users do, for debug mode and verbose output.
+// Its methods are called from user goroutines, concurrently.
+type Tracer interface {
+	// Request is called once per request step, after its extractors and checks ran.
+	Request(user int, t *RequestTrace)
+	// Set is called when a set or use step gives a variable a value.
+	Set(user int, name string, value any)
+	// Log is called for `log` steps and rendezvous releases.
+	Log(user int, msg string)
+}
+
+// TraceExcerpt is how much of a body a trace keeps.
+const TraceExcerpt = 2048
+
+// RequestTrace is one request as sent and its response as received.
+type RequestTrace struct {
+	Step     string
+	Method   string
+	URL      string
+	Header   [][2]string
+	Body     string // excerpt
+	Status   int
+	RespHdr  [][2]string
+	RespBody string // excerpt
+	Size     int64
+	Elapsed  time.Duration
+	// Extracted are the values saved by the request's extractors, in order.
+	Extracted []Extracted
+	Checks    []CheckTrace
+	// Error is why the request failed ("" when it did not).
+	Error string
+}
+
+// Extracted is one variable set from a response.
+type Extracted struct {
+	Var   string
+	Value any
+	Error string
+}
+
+// CheckTrace is one checkpoint's outcome.
+type CheckTrace struct {
+	Name string
+	OK   bool
+	Msg  string
+}
+
+func excerpt(b []byte) string {
+	if len(b) > TraceExcerpt {
+		return string(b[:TraceExcerpt]) + "…"
+	}
+	return string(b)
+}
+
+// newTrace records the request as sent (the response is added later).
+func newTrace(step string, req *fasthttp.Request) *RequestTrace {
+	t := &RequestTrace{Step: step, Method: string(req.Header.Method()), URL: req.URI().String(), Body: excerpt(req.Body())}
+	req.Header.VisitAll(func(k, v []byte) {
+		t.Header = append(t.Header, [2]string{string(k), string(v)})
+	})
+	return t
+}
+
+func (t *RequestTrace) response(resp *fasthttp.Response, body []byte, size int64, elapsed time.Duration) {
+	t.Status = resp.StatusCode()
+	resp.Header.VisitAll(func(k, v []byte) {
+		t.RespHdr = append(t.RespHdr, [2]string{string(k), string(v)})
+	})
+	t.RespBody = excerpt(body)
+	t.Size = size
+	t.Elapsed = elapsed
+}

@@ -1,0 +1,292 @@
+package engine
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// DefaultBodyCap is how much of a response body is kept for extractors,
+// checks and debug output. The rest is read, counted and discarded, so a
+// 100 MiB download costs 1 MiB of memory at most.
+const DefaultBodyCap = 1 << 20
+
+// session is one virtual user's HTTP state: its own keep-alive connection
+// per host and its own cookies, like a browser tab. It is used by one
+// goroutine at a time; only abort may be called from another.
+//
+// We drive fasthttp's request writer and response parser over our own
+// connections instead of using a fasthttp.HostClient per user: a user then
+// owns exactly its connections, holds no buffers and no goroutines while it
+// thinks (buffers come from pools per request), and the time we measure runs
+// from the first byte written to the last byte read.
+type session struct {
+	conns   []*hostConn // usually one; a short slice beats a map
+	jar     cookieJar
+	tlsConf *tls.Config
+	aborted atomic.Bool
+}
+
+type hostConn struct {
+	addr  string // host:port
+	isTLS bool
+	conn  atomic.Pointer[connBox]
+	reqs  int // requests sent on the current connection
+}
+
+// connBox lets abort close the current connection from another goroutine.
+type connBox struct{ c net.Conn }
+
+var (
+	readerPool sync.Pool
+	writerPool sync.Pool
+)
+
+func acquireReader(c net.Conn) *bufio.Reader {
+	if v := readerPool.Get(); v != nil {
+		br := v.(*bufio.Reader)
+		br.Reset(c)
+		return br
+	}
+	return bufio.NewReaderSize(c, 4096)
+}
+
+func releaseReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readerPool.Put(br)
+}
+
+func acquireWriter(c net.Conn) *bufio.Writer {
+	if v := writerPool.Get(); v != nil {
+		bw := v.(*bufio.Writer)
+		bw.Reset(c)
+		return bw
+	}
+	return bufio.NewWriterSize(c, 4096)
+}
+
+func releaseWriter(bw *bufio.Writer) {
+	bw.Reset(nil)
+	writerPool.Put(bw)
+}
+
+// errAborted is returned for requests cut by a hard stop of the run; they
+// are not measurements and are not recorded.
+var errAborted = errors.New("request aborted: the run stopped")
+
+// hostConnFor returns the connection slot for addr, creating it.
+func (s *session) hostConnFor(addr string, isTLS bool) *hostConn {
+	for _, hc := range s.conns {
+		if hc.addr == addr && hc.isTLS == isTLS {
+			return hc
+		}
+	}
+	hc := &hostConn{addr: addr, isTLS: isTLS}
+	s.conns = append(s.conns, hc)
+	return hc
+}
+
+// abort closes every connection so that a request in flight returns at
+// once; later requests fail with errAborted.
+func (s *session) abort() {
+	s.aborted.Store(true)
+	for _, hc := range s.connsSnapshot() {
+		if b := hc.conn.Swap(nil); b != nil {
+			b.c.Close()
+		}
+	}
+}
+
+// connsSnapshot is only racy against appends by the owner goroutine; the
+// owner appends before first use and abort happens at the end of a run, so
+// a stale view at worst misses a connection that is about to see aborted.
+func (s *session) connsSnapshot() []*hostConn { return s.conns }
+
+// close releases the user's connections at the end of its life.
+func (s *session) close() {
+	for _, hc := range s.conns {
+		if b := hc.conn.Swap(nil); b != nil {
+			b.c.Close()
+		}
+	}
+}
+
+// exchange is one request/response on the wire.
+type exchange struct {
+	// body receives the first bodyCap bytes of the response body.
+	body    []byte
+	bodyCap int
+	// size is the full body size as read from the wire.
+	size int64
+}
+
+// roundTrip sends req to addr and reads the response header into resp and
+// up to x.bodyCap bytes of the body into x.body. A request on a kept-alive
+// connection that the server closed while idle is retried once on a fresh
+// connection, as browsers do; nothing was received, so nothing is measured
+// twice. elapsed covers writing the request through reading the last byte.
+func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.Response, x *exchange, deadline time.Time) (elapsed time.Duration, err error) {
+	for attempt := 0; ; attempt++ {
+		if s.aborted.Load() {
+			return 0, errAborted
+		}
+		start := time.Now()
+		box := hc.conn.Load()
+		fresh := box == nil
+		if fresh {
+			c, err := s.dial(hc, deadline)
+			if err != nil {
+				return time.Since(start), err
+			}
+			box = &connBox{c: c}
+			hc.conn.Store(box)
+			hc.reqs = 0
+			if s.aborted.Load() { // abort raced with the dial
+				c.Close()
+				return 0, errAborted
+			}
+		}
+		c := box.c
+		if !deadline.IsZero() {
+			c.SetDeadline(deadline)
+		}
+		err = s.exchangeOn(c, req, resp, x)
+		elapsed = time.Since(start)
+		if err == nil {
+			hc.reqs++
+			if resp.ConnectionClose() || req.ConnectionClose() {
+				s.drop(hc, box)
+			}
+			return elapsed, nil
+		}
+		s.drop(hc, box)
+		if s.aborted.Load() {
+			return elapsed, errAborted
+		}
+		// Retry only when a reused connection gave us nothing at all:
+		// the server had closed it while we were idle.
+		if !fresh && attempt == 0 && errors.Is(err, errNothingReceived) {
+			continue
+		}
+		if errors.Is(err, errNothingReceived) {
+			err = errors.Unwrap(err)
+		}
+		return elapsed, err
+	}
+}
+
+// errNothingReceived wraps a failure that happened before any byte of the
+// response arrived.
+var errNothingReceived = errors.New("connection closed before any response byte")
+
+type nothingReceived struct{ err error }
+
+func (e nothingReceived) Error() string        { return e.err.Error() }
+func (e nothingReceived) Unwrap() error        { return e.err }
+func (e nothingReceived) Is(target error) bool { return target == errNothingReceived }
+
+func (s *session) drop(hc *hostConn, box *connBox) {
+	if hc.conn.CompareAndSwap(box, nil) {
+		box.c.Close()
+	}
+}
+
+func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, x *exchange) error {
+	bw := acquireWriter(c)
+	err := req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	releaseWriter(bw)
+	if err != nil {
+		return nothingReceived{err}
+	}
+	br := acquireReader(c)
+	defer releaseReader(br)
+	resp.Reset()
+	resp.StreamBody = true
+	resp.SkipBody = req.Header.IsHead()
+	if err := resp.Read(br); err != nil {
+		if err == io.EOF {
+			return nothingReceived{io.ErrUnexpectedEOF}
+		}
+		return err
+	}
+	if err := readBody(resp, x); err != nil {
+		resp.CloseBodyStream()
+		return err
+	}
+	if err := resp.CloseBodyStream(); err != nil {
+		return err
+	}
+	if br.Buffered() > 0 {
+		// Bytes after the response: the server is out of step with us.
+		resp.SetConnectionClose()
+	}
+	return nil
+}
+
+// readBody keeps the first x.bodyCap bytes and counts the rest.
+func readBody(resp *fasthttp.Response, x *exchange) error {
+	x.body = x.body[:0]
+	x.size = 0
+	r := resp.BodyStream()
+	if r == nil {
+		return nil
+	}
+	for len(x.body) < x.bodyCap {
+		if len(x.body) == cap(x.body) {
+			x.body = slices.Grow(x.body, min(max(cap(x.body), 4096), x.bodyCap-len(x.body)))
+		}
+		n, err := r.Read(x.body[len(x.body):min(cap(x.body), x.bodyCap)])
+		x.body = x.body[:len(x.body)+n]
+		x.size += int64(n)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// Past the cap: count, do not keep. io.Discard reads with a pooled buffer.
+	n, err := io.Copy(io.Discard, r)
+	x.size += n
+	return err
+}
+
+func (s *session) dial(hc *hostConn, deadline time.Time) (net.Conn, error) {
+	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
+	c, err := d.Dial("tcp", hc.addr)
+	if err != nil {
+		return nil, err
+	}
+	if !hc.isTLS {
+		return c, nil
+	}
+	conf := s.tlsConf
+	if conf == nil {
+		conf = &tls.Config{}
+	}
+	if conf.ServerName == "" {
+		conf = conf.Clone()
+		host, _, _ := net.SplitHostPort(hc.addr)
+		conf.ServerName = host
+	}
+	tc := tls.Client(c, conf)
+	if !deadline.IsZero() {
+		tc.SetDeadline(deadline)
+	}
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
+}

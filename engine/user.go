@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+
+	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
+	"github.com/loadrun/loadrun/template"
+)
+
+// vuser is one virtual user: a goroutine walking its user type's state
+// machine (on_start, then weighted tasks with waits, then on_stop). All its
+// fields belong to its goroutine except stop, ctx and sess.abort.
+type vuser struct {
+	id   int
+	r    *Runner
+	plan *userPlan
+	// kind is the index of plan in Plan.users.
+	kind int
+	vars template.Vars
+	rec  *stats.Recorder
+	sess session
+	rnd  *rand.Rand
+
+	// stop is closed to ask the user to stop after its current task
+	// iteration; ctx is cancelled to interrupt it at once.
+	stop   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	timer *time.Timer
+
+	holders   []*datasource.Holder // by pool index, created on first use
+	taskPools []int                // pools drawn in the current task iteration
+	inTask    bool
+
+	// Per-request scratch space, reused so that a request allocates little.
+	scratch []byte
+	urlBuf  []byte
+	x       exchange
+	view    respView
+	src     *extractors.Source
+}
+
+func (u *vuser) holder(pool int) *datasource.Holder {
+	if u.holders == nil {
+		u.holders = make([]*datasource.Holder, len(u.r.plan.pools))
+	}
+	if u.holders[pool] == nil {
+		u.holders[pool] = new(datasource.Holder)
+	}
+	return u.holders[pool]
+}
+
+// stopping reports whether the user was asked to stop.
+func (u *vuser) stopping() bool {
+	select {
+	case <-u.stop:
+		return true
+	default:
+		return u.ctx.Err() != nil
+	}
+}
+
+// sleep waits d, or less when the user is asked to stop; it reports
+// whether the whole wait happened.
+func (u *vuser) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return !u.stopping()
+	}
+	if u.timer == nil {
+		u.timer = time.NewTimer(d)
+	} else {
+		u.timer.Reset(d)
+	}
+	select {
+	case <-u.timer.C:
+		return true
+	case <-u.stop:
+	case <-u.ctx.Done():
+	}
+	u.timer.Stop()
+	return false
+}
+
+// run is the user's life. A panic inside it (a bug of ours) becomes a
+// counted failure and ends this user, never the run.
+func (u *vuser) run() {
+	defer close(u.done)
+	defer u.r.userExited(u)
+	defer u.sess.close()
+	defer func() {
+		if p := recover(); p != nil {
+			u.rec.Request(stats.Key{Method: "PANIC", Name: u.plan.name}, 0, 0, fmt.Sprintf("internal error: %v", p))
+			u.r.logf("internal error in user %d: %v\n%s", u.id, p, debug.Stack())
+		}
+	}()
+	u.initVars()
+	stopped := u.runSteps(u.plan.onStart) == resultStopUser
+	var paceNext time.Time
+	for !stopped && !u.stopping() {
+		if !u.r.takeIteration() {
+			break
+		}
+		task := u.plan.tasks[u.plan.picks[u.rnd.IntN(len(u.plan.picks))]]
+		start := time.Now()
+		u.inTask = true
+		res := u.runSteps(task.steps)
+		u.inTask = false
+		u.releaseTaskPools()
+		u.r.iterationDone()
+		if res == resultStopUser {
+			break
+		}
+		wait := task.wait
+		if wait == nil {
+			wait = u.plan.wait
+		}
+		if wait == nil {
+			wait = defaultWait
+		}
+		if wait.kind == scenario.WaitPacing {
+			var d time.Duration
+			d, paceNext = u.pace(task, wait.pacing, start, paceNext)
+			if !u.sleep(d) {
+				break
+			}
+			continue
+		}
+		if !u.sleep(wait.duration(u.rnd)) {
+			break
+		}
+	}
+	if u.ctx.Err() == nil {
+		u.runSteps(u.plan.onStop)
+	}
+	for i, h := range u.holders {
+		if h != nil {
+			u.r.plan.pools[i].Release(h)
+		}
+	}
+}
+
+// initVars gives the user the scenario's vars and its id (`${user_id}`).
+func (u *vuser) initVars() {
+	u.vars = make(template.Vars, len(u.r.plan.vars)+4)
+	u.vars["user_id"] = u.id
+	for _, a := range u.r.plan.vars {
+		if v, err := a.value.Value(u.vars); err == nil {
+			u.vars[a.name] = v
+		}
+	}
+}
+
+// pace keeps a fixed start-to-start interval. A user whose iteration ran
+// past its slot starts the next one late; one that missed whole slots
+// skips them (a closed-model user cannot send what it was stuck behind).
+// Both are counted: they are the delay that response times cannot show.
+func (u *vuser) pace(task *taskPlan, every time.Duration, start, next time.Time) (time.Duration, time.Time) {
+	if next.IsZero() {
+		next = start
+	}
+	next = next.Add(every)
+	now := time.Now()
+	if !now.After(next) {
+		u.rec.Pacing(task.name, 0, false)
+		return next.Sub(now), next
+	}
+	late := now.Sub(next)
+	skipped := int(late / every)
+	u.rec.Pacing(task.name, late, skipped > 0)
+	// Start now; the schedule restarts from here rather than bursting to
+	// catch up on the skipped slots.
+	return 0, now
+}
+
+func (u *vuser) runSteps(steps []step) result {
+	for _, s := range steps {
+		if u.ctx.Err() != nil {
+			return resultStopUser
+		}
+		switch s.run(u) {
+		case resultEndIteration:
+			return resultEndIteration
+		case resultStopUser:
+			return resultStopUser
+		}
+	}
+	return resultOK
+}
+
+func (u *vuser) releaseTaskPools() {
+	for _, p := range u.taskPools {
+		u.r.plan.pools[p].Release(u.holders[p])
+	}
+	u.taskPools = u.taskPools[:0]
+}
