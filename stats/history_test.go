@@ -15,11 +15,11 @@ func TestHistoryBounded(t *testing.T) {
 	var requests int64
 	now := t0
 	for i := 1; i <= seconds; i++ {
-		// A varying load, one minute in ten (recording every second makes the
-		// test slow under -race and proves nothing more): i%7 requests in
-		// second i, one failing every 3rd second.
+		// A varying load in the first minute of every hour (recording every
+		// second makes the test slow under -race and proves nothing more):
+		// i%7 requests in second i, one failing every 3rd second.
 		n := i % 7
-		if i/60%10 != 0 {
+		if i%3600 >= 60 {
 			n = 0
 		}
 		for j := range n {

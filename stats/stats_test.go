@@ -370,3 +370,46 @@ func TestCPUAndReset(t *testing.T) {
 		t.Errorf("after Reset: Saturated %v, Start %v, want false, %v", snap.Saturated, snap.Start, reset)
 	}
 }
+
+// TestRecordingDoesNotAllocate checks the hot path's promise: once a request
+// name, check, task and error have been seen, recording allocates nothing.
+func TestRecordingDoesNotAllocate(t *testing.T) {
+	s := New(t0, 4)
+	r := s.Recorder(-3) // a negative id still maps to a shard
+	k := Key{Method: "GET", Name: "/x"}
+	record := func() {
+		r.Request(k, time.Millisecond, 10, "")
+		r.Request(k, time.Millisecond, 10, "HTTP 500")
+		r.Check(k, "status", true)
+		r.Pacing("task", time.Millisecond, false)
+	}
+	record()
+	if got := testing.AllocsPerRun(100, record); got != 0 {
+		t.Errorf("recording allocates %v times per run, want 0", got)
+	}
+}
+
+// TestResetWhileRecording resets under concurrent recording; the race
+// detector checks the locking and the final count is exact after the reset.
+func TestResetWhileRecording(t *testing.T) {
+	s := New(t0, 4)
+	var wg sync.WaitGroup
+	for u := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				s.Recorder(u).Request(getRoot, time.Millisecond, 0, "")
+			}
+		}()
+	}
+	for i := range 20 {
+		s.Reset(t0.Add(time.Duration(i) * time.Second))
+	}
+	wg.Wait()
+	s.Reset(t0)
+	s.Recorder(1).Request(getRoot, time.Millisecond, 0, "")
+	if got := s.Snapshot(t0).Total.Requests; got != 1 {
+		t.Errorf("Total.Requests = %d after reset and one request, want 1", got)
+	}
+}
