@@ -44,6 +44,7 @@ type UnsetError struct {
 	Var string
 }
 
+// Error is "variable csrf is not set".
 func (e *UnsetError) Error() string { return "variable " + e.Var + " is not set" }
 
 // exprKind picks how an expression is evaluated.

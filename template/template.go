@@ -157,6 +157,7 @@ func stringEnd(s string, i int) int {
 
 // Render appends the rendered text to dst. A variable the template reads
 // and v lacks is an *UnsetError; other evaluation errors name the expression.
+// After an error dst may hold part of the text: callers drop it.
 func (t *Template) Render(dst []byte, v Vars) ([]byte, error) {
 	if t.isStatic {
 		return append(dst, t.static...), nil
