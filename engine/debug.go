@@ -56,9 +56,5 @@ func (u *vuser) debugRun() {
 		u.r.tracer.Log(u.id, "user type "+u.plan.name+": on_stop")
 	}
 	u.runSteps(u.plan.onStop)
-	for i, h := range u.holders {
-		if h != nil {
-			u.r.plan.pools[i].Release(h)
-		}
-	}
+	u.releaseAll()
 }

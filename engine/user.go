@@ -37,9 +37,13 @@ type vuser struct {
 
 	timer *time.Timer
 
-	holders   []*datasource.Holder // by pool index, created on first use
-	taskPools []int                // pools drawn in the current task iteration
-	inTask    bool
+	// Rows drawn in on_start are held for the user's life, rows drawn in a
+	// task until its iteration ends: two scopes, so a pool used in both does
+	// not lose the user's lifetime row. Both by pool index, made on first use.
+	holders     []*datasource.Holder
+	taskHolders []*datasource.Holder
+	taskPools   []int // pools drawn in the current task iteration
+	inTask      bool
 
 	// Per-request scratch space, reused so that a request allocates little.
 	scratch []byte
@@ -49,14 +53,19 @@ type vuser struct {
 	src     *extractors.Source
 }
 
+// holder is the user's state for a pool in the current scope.
 func (u *vuser) holder(pool int) *datasource.Holder {
-	if u.holders == nil {
-		u.holders = make([]*datasource.Holder, len(u.r.plan.pools))
+	hs := &u.holders
+	if u.inTask {
+		hs = &u.taskHolders
 	}
-	if u.holders[pool] == nil {
-		u.holders[pool] = new(datasource.Holder)
+	if *hs == nil {
+		*hs = make([]*datasource.Holder, len(u.r.plan.pools))
 	}
-	return u.holders[pool]
+	if (*hs)[pool] == nil {
+		(*hs)[pool] = new(datasource.Holder)
+	}
+	return (*hs)[pool]
 }
 
 // stopping reports whether the user was asked to stop.
@@ -141,9 +150,15 @@ func (u *vuser) run() {
 	if u.ctx.Err() == nil {
 		u.runSteps(u.plan.onStop)
 	}
-	for i, h := range u.holders {
-		if h != nil {
-			u.r.plan.pools[i].Release(h)
+	u.releaseAll()
+}
+
+func (u *vuser) releaseAll() {
+	for _, hs := range [][]*datasource.Holder{u.taskHolders, u.holders} {
+		for i, h := range hs {
+			if h != nil {
+				u.r.plan.pools[i].Release(h)
+			}
 		}
 	}
 }
@@ -198,7 +213,7 @@ func (u *vuser) runSteps(steps []step) result {
 
 func (u *vuser) releaseTaskPools() {
 	for _, p := range u.taskPools {
-		u.r.plan.pools[p].Release(u.holders[p])
+		u.r.plan.pools[p].Release(u.taskHolders[p])
 	}
 	u.taskPools = u.taskPools[:0]
 }
