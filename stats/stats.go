@@ -214,8 +214,10 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	if errText != "" {
 		e.failures++
 		ek := errKey{k, errText}
-		if _, seen := sh.errors[ek]; !seen && len(sh.errors) >= maxErrorKinds {
-			ek.text = OtherErrors
+		if len(sh.errors) >= maxErrorKinds {
+			if _, seen := sh.errors[ek]; !seen {
+				ek.text = OtherErrors
+			}
 		}
 		sh.errors[ek]++
 	}
