@@ -85,9 +85,9 @@ func (s *requestStep) run(u *vuser) result {
 	}
 	var tr *RequestTrace
 	if u.r.tracer != nil {
-		tr = newTrace(s.step, req)
+		tr = &RequestTrace{Step: s.step}
 	}
-	elapsed, errText := u.send(req, resp, s.follow, timeout)
+	elapsed, errText := u.send(req, resp, s.follow, timeout, tr)
 	if errText == errAbortedText {
 		return resultStopUser
 	}
@@ -193,7 +193,7 @@ const errAbortedText = "\x00aborted"
 
 // send performs req, following redirects when asked, with cookies. It
 // returns the time of the whole exchange (all hops) and an error text.
-func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool, timeout time.Duration) (time.Duration, string) {
+func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool, timeout time.Duration, tr *RequestTrace) (time.Duration, string) {
 	deadline := time.Now().Add(timeout)
 	var total time.Duration
 	for hop := 0; ; hop++ {
@@ -207,6 +207,9 @@ func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool
 		hostname, addr := hostAndAddr(host, isTLS)
 		now := time.Now()
 		u.sess.jar.apply(req, hostname, uri.Path(), isTLS, now)
+		if tr != nil && hop == 0 {
+			tr.request(req)
+		}
 		hc := u.sess.hostConnFor(addr, isTLS)
 		elapsed, err := u.sess.roundTrip(hc, req, resp, &u.x, deadline)
 		total += elapsed

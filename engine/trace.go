@@ -60,13 +60,19 @@ func excerpt(b []byte) string {
 	return string(b)
 }
 
-// newTrace records the request as sent (the response is added later).
-func newTrace(step string, req *fasthttp.Request) *RequestTrace {
-	t := &RequestTrace{Step: step, Method: string(req.Header.Method()), URL: req.URI().String(), Body: excerpt(req.Body())}
+// request records the request as sent (the response is added later).
+func (t *RequestTrace) request(req *fasthttp.Request) {
+	t.Method, t.URL = string(req.Header.Method()), req.URI().String()
+	t.Body = excerpt(req.Body())
+	if t.Body == "" && req.PostArgs().Len() > 0 {
+		t.Body = excerpt(req.PostArgs().QueryString())
+	}
 	req.Header.VisitAll(func(k, v []byte) {
 		t.Header = append(t.Header, [2]string{string(k), string(v)})
 	})
-	return t
+	req.Header.VisitAllCookie(func(k, v []byte) {
+		t.Header = append(t.Header, [2]string{"Cookie", string(k) + "=" + string(v)})
+	})
 }
 
 func (t *RequestTrace) response(resp *fasthttp.Response, body []byte, size int64, elapsed time.Duration) {
