@@ -1,6 +1,7 @@
 package template
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/loadrun/loadrun/scenario"
@@ -23,7 +24,15 @@ func FuzzCompile(f *testing.F) {
 			return
 		}
 		v := Vars{"x": 1, "b": map[string]string{"c": "d"}, "s": "str"}
-		_, _ = tpl.Render(nil, v)
+		got, err := tpl.Render(nil, v)
+		// Text with no ${ at all is never changed.
+		if !strings.Contains(text, "${") && (err != nil || string(got) != text) {
+			t.Errorf("Render(%q) = %q, %v; want the text unchanged", text, got, err)
+		}
+		// A static template reads no variables.
+		if tpl.IsStatic() && len(tpl.Refs()) > 0 {
+			t.Errorf("IsStatic(%q) = %v with refs %v", text, tpl.IsStatic(), tpl.Refs())
+		}
 		_, _ = tpl.Value(v)
 	})
 }
