@@ -140,6 +140,25 @@ var errorCases = []struct {
 		want: []string{"f.yaml:5:13: a step needs one of: request, think, log, set, use, rendezvous"},
 	},
 	{
+		// A misspelt kind is reported once, as a typo, not also as a
+		// step without a kind.
+		name: "misspelt step kind",
+		src:  "users: [{name: a, tasks: [{steps: [{reqest: {url: /}}]}]}]\n",
+		want: []string{`f.yaml:1:37: unknown key "reqest" in a step; did you mean "request"?`},
+	},
+	{
+		// The same for a check.
+		name: "misspelt check kind",
+		src:  "users: [{name: a, tasks: [{steps: [{request: {url: /, check: [{jsonpth: $.a}]}}]}]}]\n",
+		want: []string{`f.yaml:1:64: unknown key "jsonpth" in a check; did you mean "jsonpath"?`},
+	},
+	{
+		// A string where a list of steps belongs.
+		name: "steps not a list",
+		src:  "users: [{name: a, tasks: [{steps: GET /}]}]\n",
+		want: []string{`f.yaml:1:35: steps: expected a list, got "GET /"`},
+	},
+	{
 		// Two user types with one name would merge in the stats.
 		name: "duplicate user type",
 		src:  "users:\n  - name: a\n    tasks: [{steps: [{log: x}]}]\n  - name: a\n    tasks: [{steps: [{log: x}]}]\n",

@@ -27,7 +27,7 @@ func (p *parser) extract(n *yaml.Node) *Extract {
 	sources := presentKeys(f, extractSources)
 	switch {
 	case len(sources) == 0:
-		if !f.has("right") {
+		if !f.has("right") && f.unknown == 0 {
 			p.errorf(f.node, "an extract needs a source: one of regex, jsonpath, xpath, header, cookie, left/right, status")
 		}
 		return nil
@@ -133,7 +133,9 @@ func (p *parser) check(n *yaml.Node) *Check {
 		// are the kind: they search the body.
 		bodyKinds := presentKeys(f, []string{"contains", "not_contains"})
 		if len(bodyKinds) == 0 {
-			p.errorf(f.node, "a check needs one of: %s", strings.Join(checkKinds, ", "))
+			if f.unknown == 0 {
+				p.errorf(f.node, "a check needs one of: %s", strings.Join(checkKinds, ", "))
+			}
 			return nil
 		}
 		if len(bodyKinds) > 1 {

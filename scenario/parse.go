@@ -309,6 +309,9 @@ type fields struct {
 	node *yaml.Node
 	list []entry
 	m    map[string]entry
+	// unknown counts the keys reported as unknown, so that a typo in a
+	// kind key ("reqest") is not also reported as a missing kind.
+	unknown int
 }
 
 func (f *fields) get(key string) *yaml.Node {
@@ -342,6 +345,7 @@ func (p *parser) mapping(n *yaml.Node, kind, label string) (*fields, bool) {
 		}
 		if !contains(Keys[kind], e.key) {
 			p.errorf(e.k, "%s", unknownKey(kind, e.key))
+			f.unknown++
 			continue
 		}
 		f.list = append(f.list, e)

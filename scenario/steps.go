@@ -47,7 +47,9 @@ func (p *parser) step(n *yaml.Node, label string) *Step {
 	kinds := presentKeys(f, stepKinds)
 	switch {
 	case len(kinds) == 0:
-		p.errorf(f.node, "a step needs one of: %s", strings.Join(stepKinds, ", "))
+		if f.unknown == 0 {
+			p.errorf(f.node, "a step needs one of: %s", strings.Join(stepKinds, ", "))
+		}
 		return nil
 	case len(kinds) > 1:
 		p.errorf(f.key(kinds[1]), "a step does one thing but this one has both %q and %q; split it into two steps", kinds[0], kinds[1])
