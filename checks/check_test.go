@@ -115,6 +115,8 @@ func TestRun(t *testing.T) {
 		{"expr xpath regex", page, scenario.Check{Kind: "expr", Arg: `xpath("//h1") == "Your orders" && regex("Total: <span id=\"total\">([^<]+)") == "822.25" && regex("nope") == nil`}, "", ""},
 		// expr reads the body and headers.
 		{"expr body header", page, scenario.Check{Kind: "expr", Arg: `body contains "csrf_token" && header("content-type") startsWith "text/html" && header("x-trace") == "a, b"`}, "", ""},
+		// expr reads headers named as constants through the map.
+		{"expr headers map", page, scenario.Check{Kind: "expr", Arg: `headers["content-type"] startsWith "text/html" && headers.nope == "" && headers["X-Trace"] == "a, b"`}, "", ""},
 		// expr uses template functions.
 		{"expr template function", doc, scenario.Check{Kind: "expr", Arg: `len(base64(json("$.status"))) == 4`}, "", ""},
 		// A name as written replaces the rendering.
@@ -173,6 +175,10 @@ func TestCompileErrors(t *testing.T) {
 		{"bad json() path", scenario.Check{Kind: "expr", Arg: `json("$.a[x]") == 1`}, `json("$.a[x]"): "$.a[x]": bad index "x"`},
 		// A constant regex() pattern is checked at load.
 		{"bad regex() pattern", scenario.Check{Kind: "expr", Arg: `regex("(") == nil`}, `regex("("): error parsing regexp`},
+		// headers indexed by a computed name.
+		{"dynamic headers", scenario.Check{Kind: "expr", Arg: `headers["x-" + "a"] == "1"`}, "headers can only be indexed by a constant name"},
+		// headers used whole.
+		{"whole headers", scenario.Check{Kind: "expr", Arg: `len(headers) > 0`}, "headers can only be indexed by a constant name"},
 		// An empty expression.
 		{"empty expr", scenario.Check{Kind: "expr"}, "empty expression"},
 		// An ordering comparator against a word.

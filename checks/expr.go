@@ -21,6 +21,12 @@ type exprEnv struct {
 	Body    string  `expr:"body"`
 	Elapsed float64 `expr:"elapsed"` // milliseconds
 
+	// Headers holds only the headers the expression names as constants
+	// (`headers["content-type"]`): a Response can be asked for a header by
+	// name but not for all of them, and filling a map per request would cost
+	// more than the check.
+	Headers map[string]string `expr:"headers"`
+
 	Header func(name string) string          `expr:"header"`
 	JSON   func(path string) (any, error)    `expr:"json"`
 	XPath  func(path string) (any, error)    `expr:"xpath"`
@@ -45,6 +51,7 @@ type exprCheck struct {
 	src      string
 	program  *vm.Program
 	usesBody bool
+	headers  []string // names read through `headers`, as written
 	args     *compiledArgs
 	envs     sync.Pool
 }
@@ -55,13 +62,28 @@ type scan struct {
 	usesBody bool
 	args     *compiledArgs
 	err      error
+	// headerRefs counts every `headers` identifier, headerNames the ones
+	// indexed by a constant; a difference means a use the map cannot serve.
+	headerRefs  int
+	headerNames []string
 }
 
 func (s *scan) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
-		if n.Value == "body" {
+		switch n.Value {
+		case "body":
 			s.usesBody = true
+		case "headers":
+			s.headerRefs++
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok || id.Value != "headers" {
+			return
+		}
+		if name, ok := n.Property.(*ast.StringNode); ok {
+			s.headerNames = append(s.headerNames, name.Value)
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
@@ -100,13 +122,19 @@ func compileExpr(src string) (*exprCheck, error) {
 	if sc.err != nil {
 		return nil, sc.err
 	}
-	e := &exprCheck{src: src, program: program, usesBody: sc.usesBody, args: sc.args}
+	if sc.headerRefs != len(sc.headerNames) {
+		return nil, fmt.Errorf(`headers can only be indexed by a constant name, as in headers["content-type"]; use header(name) for a computed one`)
+	}
+	e := &exprCheck{src: src, program: program, usesBody: sc.usesBody, headers: sc.headerNames, args: sc.args}
 	e.envs.New = func() any { return e.newEnv() }
 	return e, nil
 }
 
 func (e *exprCheck) newEnv() *exprEnv {
 	env := &exprEnv{cache: e.args}
+	if len(e.headers) > 0 {
+		env.Headers = make(map[string]string, len(e.headers))
+	}
 	env.Header = func(name string) string {
 		vals := env.src.Response().HeaderValues(name)
 		if len(vals) == 1 {
@@ -166,6 +194,9 @@ func (e *exprCheck) run(k *Check, src *extractors.Source) (bool, string) {
 	env.Elapsed = float64(resp.Elapsed().Microseconds()) / 1000
 	if e.usesBody {
 		env.Body = src.BodyString()
+	}
+	for _, name := range e.headers {
+		env.Headers[name] = env.Header(name)
 	}
 	out, err := env.vm.Run(e.program, env)
 	if err != nil {
