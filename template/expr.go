@@ -243,6 +243,9 @@ func (e *Expr) Refs() []Ref { return e.refs }
 // Text is the expression as written.
 func (e *Expr) Text() string { return e.src }
 
+// Pos is where the expression is in the scenario, for run-time messages.
+func (e *Expr) Pos() scenario.Pos { return e.pos }
+
 // exprMessage is expr's error without its multi-line source snippet, which
 // would break a `file:line:col: message` line. For a compile error the text
 // before the failing point replaces the snippet's caret; a run-time error

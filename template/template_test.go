@@ -341,6 +341,9 @@ func TestCompileExpr(t *testing.T) {
 	if got, err := e.Eval(vars()); err != nil || got != 84 {
 		t.Errorf("Eval(n * 2) = %v, %v; want 84", got, err)
 	}
+	if got := e.Pos(); got != pos {
+		t.Errorf("Pos() = %v, want %v", got, pos)
+	}
 	if got, want := e.Refs(), []Ref{{Var: "n", Pos: pos}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Refs() = %+v, want %+v", got, want)
 	}
