@@ -59,7 +59,9 @@ type Source struct {
 func NewSource() *Source { return &Source{} }
 
 // Reset points the Source at a new response and forgets what was cached
-// about the previous one.
+// about the previous one. Reset(nil) just lets go of the last response: a
+// parsed HTML page is tens of kilobytes of nodes, worth releasing when a
+// user will think for seconds before its next request.
 func (s *Source) Reset(r Response) {
 	s.resp = r
 	s.parsed = false
