@@ -377,3 +377,17 @@ func TestConcurrentSources(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestResetNil checks that Reset(nil) drops the cached tree and body.
+func TestResetNil(t *testing.T) {
+	src := NewSource()
+	src.Reset(htmlPage(t))
+	if _, err := src.navigator(); err != nil {
+		t.Fatal(err)
+	}
+	_ = src.BodyString()
+	src.Reset(nil)
+	if src.Response() != nil || src.htmlDoc != nil || src.body != "" {
+		t.Errorf("got response %v, tree %v, body %d bytes after Reset(nil), want all cleared", src.Response(), src.htmlDoc != nil, len(src.body))
+	}
+}
