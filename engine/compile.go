@@ -128,10 +128,8 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 		p.pools = append(p.pools, pool)
 	}
 	for _, a := range sc.Vars {
-		t, err := template.Compile(a.Value)
-		c.err(err, a.Pos)
 		c.setBy[a.Var] = append(c.setBy[a.Var], "vars")
-		if t != nil {
+		if t := c.template(a.Value); t != nil {
 			p.vars = append(p.vars, assign{name: a.Var, value: t})
 		}
 	}
@@ -300,7 +298,7 @@ func (c *compiler) refs(t *template.Template) {
 	}
 	for _, r := range t.Refs() {
 		i, ok := c.plan.poolIndex[r.Var]
-		if !ok || r.Field == "" {
+		if !ok || r.Field == "" || r.Optional {
 			continue
 		}
 		pool := c.plan.pools[i]
