@@ -97,6 +97,9 @@ func (s *requestStep) run(u *vuser) result {
 		}
 		errText = s.examine(u, key, resp, elapsed, tr)
 	}
+	// Let go of the response and any parsed HTML tree before thinking:
+	// an idle user should hold nothing.
+	u.src.Reset(nil)
 	u.rec.Request(key, elapsed, u.x.size, errText)
 	if tr != nil {
 		tr.Error = errText
