@@ -29,7 +29,11 @@ const DefaultBodyCap = 1 << 20
 // thinks (buffers come from pools per request), and the time we measure runs
 // from the first byte written to the last byte read.
 type session struct {
-	conns   []*hostConn // usually one; a short slice beats a map
+	conns []*hostConn // usually one; a short slice beats a map
+	// connsMu orders the owner's appends to conns with abort's reads from
+	// another goroutine. The owner reads conns without it: reads do not
+	// race with reads, and only the owner writes.
+	connsMu sync.Mutex
 	jar     cookieJar
 	tlsConf *tls.Config
 	aborted atomic.Bool
@@ -90,7 +94,9 @@ func (s *session) hostConnFor(addr string, isTLS bool) *hostConn {
 		}
 	}
 	hc := &hostConn{addr: addr, isTLS: isTLS}
+	s.connsMu.Lock()
 	s.conns = append(s.conns, hc)
+	s.connsMu.Unlock()
 	return hc
 }
 
@@ -105,10 +111,13 @@ func (s *session) abort() {
 	}
 }
 
-// connsSnapshot is only racy against appends by the owner goroutine; the
-// owner appends before first use and abort happens at the end of a run, so
-// a stale view at worst misses a connection that is about to see aborted.
-func (s *session) connsSnapshot() []*hostConn { return s.conns }
+// connsSnapshot is the connection slots as of now, safe to call from any
+// goroutine. A slot added after it is seen by its request as aborted.
+func (s *session) connsSnapshot() []*hostConn {
+	s.connsMu.Lock()
+	defer s.connsMu.Unlock()
+	return s.conns
+}
 
 // close releases the user's connections at the end of its life.
 func (s *session) close() {
