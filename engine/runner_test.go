@@ -1,0 +1,420 @@
+package engine_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadrun/loadrun/engine"
+)
+
+// TestTaskWeights runs 2000 iterations of tasks weighted 3:1 and counts
+// them at the server. The bound is 6 standard deviations of the binomial
+// count, so a correct engine fails it about once in 500 million runs.
+func TestTaskWeights(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	const n = 2000
+	src := `
+users:
+  - name: U
+    wait: {constant: 0s}
+    tasks:
+      - {name: heavy, weight: 3, steps: [{request: {url: /heavy}}]}
+      - {name: light, weight: 1, steps: [{request: {url: /light}}]}
+`
+	snap := runToEnd(t, src, srv.URL, 4, 0, engine.Options{Iterations: n})
+	heavy, light := rc.count("/heavy"), rc.count("/light")
+	if got := heavy + light; got != n {
+		t.Fatalf("server saw %d iterations, want exactly %d", got, n)
+	}
+	p := 0.75
+	sigma := math.Sqrt(n * p * (1 - p))
+	want := n * p
+	if d := math.Abs(float64(heavy) - want); d > 6*sigma {
+		t.Errorf("heavy task ran %d times of %d, want %.0f ± %.0f (6σ)", heavy, n, want, 6*sigma)
+	}
+	if snap.Total.Requests != n || snap.Total.Failures != 0 {
+		t.Errorf("snapshot: %d requests, %d failures; want %d, 0", snap.Total.Requests, snap.Total.Failures, n)
+	}
+}
+
+// TestOnStartOnStop checks that every user runs on_start once, before any
+// task, and on_stop once, after its last task.
+func TestOnStartOnStop(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {constant: 10ms}
+    on_start: [{request: {url: "/start?u=${user_id}"}}]
+    tasks:
+      - steps: [{request: {url: "/task?u=${user_id}"}}]
+    on_stop: [{request: {url: "/stop?u=${user_id}"}}]
+`
+	const users = 5
+	runToEnd(t, src, srv.URL, users, 0, engine.Options{Iterations: 40})
+	byUser := rc.byUser()
+	if len(byUser) != users {
+		t.Fatalf("server saw %d users, want %d", len(byUser), users)
+	}
+	tasks := 0
+	for u, hs := range byUser {
+		var paths []string
+		for _, h := range hs {
+			paths = append(paths, h.path)
+		}
+		if paths[0] != "/start" || paths[len(paths)-1] != "/stop" {
+			t.Errorf("user %s: first %s, last %s; want /start first and /stop last (all: %v)", u, paths[0], paths[len(paths)-1], paths)
+		}
+		starts, stops := 0, 0
+		for _, p := range paths {
+			switch p {
+			case "/start":
+				starts++
+			case "/stop":
+				stops++
+			case "/task":
+				tasks++
+			}
+		}
+		if starts != 1 || stops != 1 {
+			t.Errorf("user %s: on_start ran %d times and on_stop %d times, want 1 and 1", u, starts, stops)
+		}
+	}
+	if tasks != 40 {
+		t.Errorf("tasks: got %d, want 40", tasks)
+	}
+}
+
+// sessionServer sets a fresh random session cookie at /login and records,
+// for every other request, which session cookie came with it.
+type sessionServer struct {
+	rc     recorder
+	mu     sync.Mutex
+	owners map[string]string // session → user that logged in with it
+}
+
+func (s *sessionServer) handler() http.Handler {
+	return s.rc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/login" {
+			return
+		}
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		s.mu.Lock()
+		s.owners[id] = r.URL.Query().Get("u")
+		s.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: id, Path: "/"})
+	}))
+}
+
+// TestCookiesPerUser checks that each user keeps the session cookie it was
+// given and that no user ever sends another user's cookie.
+func TestCookiesPerUser(t *testing.T) {
+	s := &sessionServer{owners: map[string]string{}}
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {constant: 5ms}
+    on_start: [{request: {url: "/login?u=${user_id}"}}]
+    tasks:
+      - steps: [{request: {url: "/page?u=${user_id}"}}]
+`
+	const users = 6
+	runToEnd(t, src, srv.URL, users, 0, engine.Options{Iterations: 120})
+	sessionOf := map[string]string{} // user → the session it sent
+	pages := 0
+	for _, h := range s.rc.all() {
+		if h.path == "/login" {
+			if h.cookie != "" {
+				t.Errorf("user %s sent cookie %q before logging in", h.user, h.cookie)
+			}
+			continue
+		}
+		pages++
+		s.mu.Lock()
+		owner := s.owners[h.cookie]
+		s.mu.Unlock()
+		if owner != h.user {
+			t.Errorf("user %s sent session %q, which belongs to user %q", h.user, h.cookie, owner)
+		}
+		if prev, ok := sessionOf[h.user]; ok && prev != h.cookie {
+			t.Errorf("user %s switched session from %q to %q", h.user, prev, h.cookie)
+		}
+		sessionOf[h.user] = h.cookie
+	}
+	if pages != 120 {
+		t.Errorf("pages: got %d, want 120", pages)
+	}
+	if len(s.owners) != users {
+		t.Errorf("logins: got %d sessions, want %d", len(s.owners), users)
+	}
+}
+
+// TestWaits measures, at the server, the gaps between one user's tasks.
+// Lower bounds are exact (a timer never fires early); upper bounds are
+// generous because a loaded CI machine can delay anything.
+func TestWaits(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ms, err := strconv.Atoi(r.URL.Query().Get("ms")); err == nil {
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+		}
+	})
+	tests := []struct {
+		name      string
+		wait      string
+		url       string
+		iters     int64
+		min, max  time.Duration // every gap
+		meanBelow time.Duration // the mean gap
+	}{
+		// A constant wait separates tasks by at least the wait.
+		{"constant", "{constant: 100ms}", "/t?u=${user_id}", 8, 100 * time.Millisecond, time.Second, 250 * time.Millisecond},
+		// A random wait stays within [min, max] plus the exchange itself.
+		{"between", "{min: 20ms, max: 60ms}", "/t?u=${user_id}", 25, 20 * time.Millisecond, time.Second, 200 * time.Millisecond},
+		// Pacing keeps start-to-start at 200 ms although a task takes 100 ms;
+		// waiting 200 ms after the task instead would give 300 ms gaps.
+		{"pacing", "{pacing: 200ms}", "/t?u=${user_id}&ms=100", 8, 180 * time.Millisecond, time.Second, 250 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rc recorder
+			srv := httptest.NewServer(rc.wrap(slow))
+			defer srv.Close()
+			src := fmt.Sprintf(`
+users:
+  - name: U
+    wait: %s
+    tasks:
+      - steps: [{request: {url: "%s"}}]
+`, tt.wait, tt.url)
+			runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: tt.iters})
+			hs := rc.all()
+			if int64(len(hs)) != tt.iters {
+				t.Fatalf("server saw %d requests, want %d", len(hs), tt.iters)
+			}
+			g := gaps(hs)
+			for i, d := range g {
+				if d < tt.min || d > tt.max {
+					t.Errorf("gap %d: %s, want within [%s, %s]", i, d, tt.min, tt.max)
+				}
+			}
+			if m := mean(g); m >= tt.meanBelow {
+				t.Errorf("mean gap %s, want below %s (gaps %v)", m, tt.meanBelow, g)
+			}
+		})
+	}
+}
+
+// TestRandomWaitVaries guards against a {min, max} wait that always waits
+// the same time: 30 uniform draws over 40 ms all within 5 ms of each other
+// has a probability far below 1e-20.
+func TestRandomWaitVaries(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {min: 10ms, max: 50ms}
+    tasks: [{steps: [{request: {url: /t}}]}]
+`
+	runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: 31})
+	g := gaps(rc.all())
+	sort.Slice(g, func(i, j int) bool { return g[i] < g[j] })
+	if spread := g[len(g)-1] - g[0]; spread < 5*time.Millisecond {
+		t.Errorf("gaps spread over %s only, want the wait to vary (gaps %v)", spread, g)
+	}
+}
+
+// TestSpawnRate starts 10 users at 20 per second: one every 50 ms, so the
+// last user's first request comes about 450 ms after the first user's.
+func TestSpawnRate(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {constant: 50ms}
+    tasks: [{steps: [{request: {url: "/t?u=${user_id}"}}]}]
+`
+	r := start(t, src, srv.URL, 10, 20, engine.Options{})
+	deadline := time.Now().Add(runLimit)
+	for len(rc.byUser()) < 10 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.Stop()
+	wait(t, r)
+	first := map[int]time.Time{}
+	for u, hs := range rc.byUser() {
+		id, err := strconv.Atoi(u)
+		if err != nil {
+			t.Fatalf("bad user id %q", u)
+		}
+		first[id] = hs[0].at
+	}
+	if len(first) != 10 {
+		t.Fatalf("%d users sent a request, want 10", len(first))
+	}
+	for id := 2; id <= 10; id++ {
+		// User id is spawned (id-1)*50ms after user 1; allow 40 ms for
+		// user 1's own first request being slower (it dials too).
+		want := time.Duration(id-1)*50*time.Millisecond - 40*time.Millisecond
+		if got := first[id].Sub(first[1]); got < want {
+			t.Errorf("user %d's first request came %s after user 1's, want at least %s", id, got, want)
+		}
+	}
+	if span := first[10].Sub(first[1]); span < 350*time.Millisecond || span > 5*time.Second {
+		t.Errorf("first requests spread over %s, want about 450ms (at least 350ms)", span)
+	}
+}
+
+// TestUserTypeSplit spawns 8 users of two types weighted 3:1: exactly 6 and
+// 2, and interleaved so that a short ramp-up already has both.
+func TestUserTypeSplit(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	src := `
+users:
+  - name: A
+    weight: 3
+    wait: {constant: 10ms}
+    on_start: [{request: {url: "/hello?type=A&u=${user_id}"}}]
+    tasks: [{steps: [{request: {url: /t}}]}]
+  - name: B
+    weight: 1
+    wait: {constant: 10ms}
+    on_start: [{request: {url: "/hello?type=B&u=${user_id}"}}]
+    tasks: [{steps: [{request: {url: /t}}]}]
+`
+	r := start(t, src, srv.URL, 8, 0, engine.Options{})
+	deadline := time.Now().Add(runLimit)
+	for rc.count("/hello") < 8 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.Stop()
+	wait(t, r)
+	typeOf := map[int]string{}
+	for _, h := range rc.all() {
+		if h.path != "/hello" {
+			continue
+		}
+		id, _ := strconv.Atoi(h.user)
+		typeOf[id] = h.query[len("type="):][:1]
+	}
+	count := map[string]int{}
+	order := ""
+	for id := 1; id <= 8; id++ {
+		count[typeOf[id]]++
+		order += typeOf[id]
+	}
+	if count["A"] != 6 || count["B"] != 2 {
+		t.Errorf("split: got A=%d B=%d (spawn order %q), want A=6 B=2", count["A"], count["B"], order)
+	}
+	if a, b := count4(order, 'A'), count4(order, 'B'); a == 0 || b == 0 {
+		t.Errorf("spawn order %q: the first 4 users should hold both types", order)
+	}
+}
+
+// count4 counts c among the first four bytes of s.
+func count4(s string, c byte) int {
+	n := 0
+	for i := 0; i < len(s) && i < 4; i++ {
+		if s[i] == c {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIterationsExact runs 5 users for exactly 37 task iterations.
+func TestIterationsExact(t *testing.T) {
+	tests := []struct {
+		name  string
+		users int
+		iters int64
+	}{
+		// More iterations than users, not a multiple of them.
+		{"37 over 5 users", 5, 37},
+		// Fewer iterations than users: some users get none.
+		{"3 over 8 users", 8, 3},
+		// One user, one iteration.
+		{"1 over 1 user", 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rc recorder
+			srv := httptest.NewServer(rc.wrap(nil))
+			defer srv.Close()
+			src := `
+users:
+  - name: U
+    wait: {constant: 0s}
+    tasks: [{steps: [{request: {url: /t}}]}]
+`
+			snap := runToEnd(t, src, srv.URL, tt.users, 0, engine.Options{Iterations: tt.iters})
+			if got := int64(rc.count("/t")); got != tt.iters {
+				t.Errorf("server saw %d iterations, want %d", got, tt.iters)
+			}
+			if snap.Total.Requests != tt.iters {
+				t.Errorf("snapshot counted %d requests, want %d", snap.Total.Requests, tt.iters)
+			}
+		})
+	}
+}
+
+// TestRunTime ends a run whose users are stuck in a 5 s request: it must
+// end by run time + stop timeout, with the cut request not counted as a
+// measurement.
+func TestRunTime(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	srv := httptest.NewServer(slow)
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {constant: 10ms}
+    tasks: [{steps: [{request: {url: /slow}}]}]
+`
+	const runTime, stopTimeout = 300 * time.Millisecond, 300 * time.Millisecond
+	begin := time.Now()
+	r := start(t, src, srv.URL, 3, 0, engine.Options{RunTime: runTime, StopTimeout: stopTimeout})
+	snap := wait(t, r)
+	took := time.Since(begin)
+	if took < runTime {
+		t.Errorf("run ended after %s, before its run time %s", took, runTime)
+	}
+	// One second of slack for a loaded machine; the 5 s handler is what a
+	// broken stop would wait for.
+	if limit := runTime + stopTimeout + time.Second; took > limit {
+		t.Errorf("run took %s, want at most %s (run time + stop timeout + 1s)", took, limit)
+	}
+	if got, want := r.Reason(), "run time reached"; got != want {
+		t.Errorf("reason: got %q, want %q", got, want)
+	}
+	if snap.Total.Requests != 0 {
+		t.Errorf("cut requests were counted: %d requests, errors %v", snap.Total.Requests, errorsOf(snap))
+	}
+}
