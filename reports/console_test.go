@@ -42,7 +42,7 @@ func TestConsoleGolden(t *testing.T) {
 // Locust 2.12's real output, so the layout cannot drift from what Locust
 // users read.
 func TestConsoleMatchesLocust(t *testing.T) {
-	ref, err := os.ReadFile("/work/shared/reference/locust-2.12/console.txt")
+	ref, err := os.ReadFile(locustRef + "console.txt")
 	if err != nil {
 		t.Skip("Locust reference output not available:", err)
 	}
