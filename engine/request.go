@@ -206,14 +206,13 @@ func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool
 		if !isTLS && string(scheme) != "http" {
 			return total, fmt.Sprintf("unsupported URL scheme %q", scheme)
 		}
-		host := string(uri.Host()) // includes the port when written
-		hostname, addr := hostAndAddr(host, isTLS)
+		hc := u.sess.hostConnFor(uri.Host(), isTLS)
+		hostname := hc.hostname
 		now := time.Now()
 		u.sess.jar.apply(req, hostname, uri.Path(), isTLS, now)
 		if tr != nil && hop == 0 {
 			tr.request(req)
 		}
-		hc := u.sess.hostConnFor(addr, isTLS)
 		elapsed, err := u.sess.roundTrip(hc, req, resp, &u.x, deadline)
 		total += elapsed
 		if err != nil {

@@ -40,8 +40,10 @@ type session struct {
 }
 
 type hostConn struct {
-	addr  string // host:port
-	isTLS bool
+	host     string // as written in URLs: host or host:port
+	hostname string // without the port, for cookies
+	addr     string // host:port, to dial
+	isTLS    bool
 	conn  atomic.Pointer[connBox]
 	reqs  int // requests sent on the current connection
 }
@@ -86,14 +88,18 @@ func releaseWriter(bw *bufio.Writer) {
 // are not measurements and are not recorded.
 var errAborted = errors.New("request aborted: the run stopped")
 
-// hostConnFor returns the connection slot for addr, creating it.
-func (s *session) hostConnFor(addr string, isTLS bool) *hostConn {
+// hostConnFor returns the connection slot for a URL's host (host or
+// host:port), creating it. It takes the host as bytes and compares them
+// without a conversion, so the request path does not allocate the host
+// string every time: only a new host does.
+func (s *session) hostConnFor(host []byte, isTLS bool) *hostConn {
 	for _, hc := range s.conns {
-		if hc.addr == addr && hc.isTLS == isTLS {
+		if hc.host == string(host) && hc.isTLS == isTLS {
 			return hc
 		}
 	}
-	hc := &hostConn{addr: addr, isTLS: isTLS}
+	hc := &hostConn{host: string(host), isTLS: isTLS}
+	hc.hostname, hc.addr = hostAndAddr(hc.host, isTLS)
 	s.connsMu.Lock()
 	s.conns = append(s.conns, hc)
 	s.connsMu.Unlock()
