@@ -44,8 +44,8 @@ type hostConn struct {
 	hostname string // without the port, for cookies
 	addr     string // host:port, to dial
 	isTLS    bool
-	conn  atomic.Pointer[connBox]
-	reqs  int // requests sent on the current connection
+	conn     atomic.Pointer[connBox]
+	reqs     int // requests sent on the current connection
 }
 
 // connBox lets abort close the current connection from another goroutine.
