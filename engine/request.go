@@ -336,6 +336,10 @@ type respView struct {
 	resp    *fasthttp.Response
 	body    []byte
 	elapsed time.Duration
+	// values backs HeaderValues' result. Extractors and checks read the
+	// values and copy the strings they keep, never the slice, so one slice
+	// per user serves every header lookup.
+	values []string
 }
 
 func (v *respView) StatusCode() int { return v.resp.StatusCode() }
@@ -345,10 +349,11 @@ func (v *respView) HeaderValues(name string) []string {
 	if len(all) == 0 {
 		return nil
 	}
-	out := make([]string, len(all))
-	for i, b := range all {
-		out[i] = string(b)
+	out := v.values[:0]
+	for _, b := range all {
+		out = append(out, string(b))
 	}
+	v.values = out
 	return out
 }
 
