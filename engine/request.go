@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -269,9 +270,10 @@ func hostAndAddr(host string, isTLS bool) (string, string) {
 // describe turns a transport error into the short, stable text shown in
 // the failures table: one row per kind of failure, not per connection.
 func describe(err error, timeout time.Duration) string {
-	var ne net.Error
+	// Not net.Error: fasthttp's ErrTimeout has Timeout but not Temporary.
+	var te interface{ Timeout() bool }
 	switch {
-	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.As(err, &te) && te.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
 		return "timeout after " + timeout.String()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"
@@ -288,7 +290,16 @@ func describe(err error, timeout time.Duration) string {
 	if errors.As(err, &opErr) && opErr.Err != nil {
 		return opErr.Op + ": " + opErr.Err.Error()
 	}
-	return err.Error()
+	// fasthttp quotes the bytes it could not parse: one row per kind of
+	// malformed answer, not one per distinct garbage.
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "error when reading response headers: "); ok {
+		if i := strings.Index(rest, `: response "`); i >= 0 {
+			rest = rest[:i]
+		}
+		return "malformed response: " + rest
+	}
+	return msg
 }
 
 // examine runs the status rule, the extractors and the checks on a

@@ -229,6 +229,18 @@ func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.R
 	resp.Reset()
 	resp.StreamBody = true
 	resp.SkipBody = req.Header.IsHead()
+	// fasthttp reports any failure before the first byte as io.EOF; peek
+	// first so that a reset or a timeout is named as such in the stats.
+	if _, err := br.Peek(1); err != nil {
+		var te interface{ Timeout() bool }
+		if errors.As(err, &te) && te.Timeout() {
+			return err // the deadline is spent: nothing to retry
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nothingReceived{err}
+	}
 	if err := resp.Read(br); err != nil {
 		if err == io.EOF {
 			return nothingReceived{io.ErrUnexpectedEOF}
