@@ -166,7 +166,7 @@ func TestBrowser(t *testing.T) {
 	bin := findChromium(t)
 	run, s := fixture(func(st *stats.Stats, _ *stats.Recorder) { liveLoad(t, st) })
 	dir := artifactDir(t)
-	report := filepath.Join(dir, "report.html")
+	report := filepath.Join(dir, "html-report.html")
 	f, err := os.Create(report)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "report.dom.html"), dom, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "html-report.dom.html"), dom, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := htmlquery.Parse(bytes.NewReader(dom))
@@ -234,7 +234,7 @@ func TestBrowser(t *testing.T) {
 		t.Error("the error text from the target is not shown as text")
 	}
 
-	shot := filepath.Join(dir, "report.png")
+	shot := filepath.Join(dir, "html-report.png")
 	if _, err := runChromium(ctx, bin, "--screenshot="+shot, pageURL); err != nil {
 		t.Fatal(err)
 	}
