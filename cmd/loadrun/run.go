@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/reports"
+	htmlreport "github.com/loadrun/loadrun/reports/html"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/loadrun/loadrun/thresholds"
@@ -282,5 +283,6 @@ func writeReports(f runFlags, run reports.Run, snap *stats.Snapshot) error {
 	}
 	write(f.json, reports.WriteJSON)
 	write(f.junit, reports.WriteJUnit)
+	write(f.html, htmlreport.Write)
 	return errors.Join(errs...)
 }
