@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
 )
 
@@ -416,5 +417,57 @@ users:
 	}
 	if snap.Total.Requests != 0 {
 		t.Errorf("cut requests were counted: %d requests, errors %v", snap.Total.Requests, errorsOf(snap))
+	}
+}
+
+// TestRunEndsByItself covers runs that must end without Stop: every user
+// stopped itself, or -n was reached while users were still being spawned.
+func TestRunEndsByItself(t *testing.T) {
+	srv := httptest.NewServer(demo.New(demo.Options{}))
+	defer srv.Close()
+	tests := []struct {
+		name       string
+		src        string
+		users      int
+		rate       float64
+		opts       engine.Options
+		wantReason string
+		within     time.Duration
+	}{
+		// Every user fails with on_failure: stop-user; nothing is left to run.
+		{"all users stopped", `
+users:
+  - name: U
+    wait: {constant: 10ms}
+    tasks: [{steps: [{on_failure: stop-user, request: {url: /status/500}}]}]
+`, 3, 0, engine.Options{}, "all users finished", 5 * time.Second},
+		// -n is reached by the first users long before a slow ramp-up ends
+		// (10 users at 2 per second would take 5 s).
+		{"iterations during ramp-up", `
+users:
+  - name: U
+    wait: {constant: 0s}
+    tasks: [{steps: [{request: {url: /json}}]}]
+`, 10, 2, engine.Options{Iterations: 3}, "3 iterations done", 2 * time.Second},
+		// on_start stops the user: it never takes an iteration.
+		{"on_start stops every user", `
+users:
+  - name: U
+    on_start: [{on_failure: stop-user, request: {url: /status/401}}]
+    tasks: [{steps: [{request: {url: /json}}]}]
+`, 2, 0, engine.Options{Iterations: 100}, "all users finished", 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			begin := time.Now()
+			r := start(t, tt.src, srv.URL, tt.users, tt.rate, tt.opts)
+			wait(t, r)
+			if took := time.Since(begin); took > tt.within {
+				t.Errorf("run took %s, want at most %s", took, tt.within)
+			}
+			if got := r.Reason(); got != tt.wantReason {
+				t.Errorf("reason: got %q, want %q", got, tt.wantReason)
+			}
+		})
 	}
 }
