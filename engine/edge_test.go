@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,9 +110,12 @@ func TestCookieRules(t *testing.T) {
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: "", Path: "/", MaxAge: -1})
 	})
+	var mu sync.Mutex
 	cookies := map[string]string{} // path → Cookie header
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		cookies[r.URL.Path] = r.Header.Get("Cookie")
+		mu.Unlock()
 	})
 	srv := httptest.NewServer(rc.wrap(mux))
 	defer srv.Close()
@@ -134,6 +138,8 @@ users:
 	if snap.Total.Failures != 0 {
 		t.Errorf("failures: %v", errorsOf(snap))
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	tests := []struct {
 		path string
 		want string

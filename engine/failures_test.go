@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/loadrun/loadrun/demo"
@@ -124,13 +125,18 @@ users:
 // TestUnsetVariable checks that a request using a variable nobody set fails
 // with a message naming it, and that nothing half-rendered is sent.
 func TestUnsetVariable(t *testing.T) {
-	var rc recorder
-	var leaked []string
+	var (
+		rc     recorder
+		mu     sync.Mutex
+		leaked []string
+	)
 	srv := httptest.NewServer(rc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b strings.Builder
 		r.Header.Write(&b)
 		if strings.Contains(r.URL.RawQuery+r.URL.Path+b.String(), "${") {
+			mu.Lock()
 			leaked = append(leaked, r.URL.String())
+			mu.Unlock()
 		}
 	})))
 	defer srv.Close()
@@ -170,6 +176,8 @@ users:
 			}
 		})
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(leaked) > 0 {
 		t.Errorf("requests with a literal ${ went on the wire: %v", leaked)
 	}
