@@ -90,8 +90,9 @@ func (s *cannedServer) serve(c net.Conn) {
 		s.mu.Unlock()
 		c.Close()
 	}()
-	br := bufio.NewReaderSize(c, 4096)
-	bw := bufio.NewWriterSize(c, 4096)
+	// Small buffers: BenchmarkIdleUserMemory counts this side too.
+	br := bufio.NewReaderSize(c, 512)
+	bw := bufio.NewWriterSize(c, 512)
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {

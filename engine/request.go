@@ -98,9 +98,12 @@ func (s *requestStep) run(u *vuser) result {
 		}
 		errText = s.examine(u, key, resp, elapsed, tr)
 	}
-	// Let go of the response and any parsed HTML tree before thinking:
-	// an idle user should hold nothing.
+	// Let go of the response, any parsed HTML tree and the body buffer
+	// before thinking: an idle user should hold nothing.
 	u.src.Reset(nil)
+	clear(u.view.values)
+	u.view = respView{values: u.view.values[:0]}
+	u.x.release()
 	u.rec.Request(key, elapsed, u.x.size, errText)
 	if tr != nil {
 		tr.Error = errText
