@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -261,6 +262,25 @@ var errorCases = []struct {
 		want: []string{"f.yaml:1:12: alias *u refers to the anchor that contains it"},
 	},
 	{
+		// Nested aliases that expand a thousand-fold per level are
+		// refused before the walk ("billion laughs").
+		name: "alias bomb",
+		src:  aliasBomb,
+		want: []string{"f.yaml:1:1: the document expands to more than 1048576 elements through aliases"},
+	},
+	{
+		// YAML 1.1's yes is a plain string in YAML 1.2.
+		name: "yes is no boolean",
+		src:  "users: [{name: a, tasks: [{steps: [{request: {url: /, follow_redirects: yes}}]}]}]\n",
+		want: []string{`f.yaml:1:73: follow_redirects: expected true or false, got "yes"`},
+	},
+	{
+		// A threshold is a rule or a mapping, never a list.
+		name: "threshold as list",
+		src:  "users: [{name: a, tasks: [{steps: [{log: x}]}]}]\nthresholds: [[p95 < 1s]]\n",
+		want: []string{`f.yaml:2:14: thresholds: expected a rule such as "p95 < 300ms" or a mapping, got a list`},
+	},
+	{
 		// A method must be a token.
 		name: "bad method",
 		src:  "users: [{name: a, tasks: [{steps: [{request: {url: /, method: 'GE T'}}]}]}]\n",
@@ -273,6 +293,24 @@ var errorCases = []struct {
 		want: []string{"f.yaml:1:74: extract: left needs right; a boundary extract is left: '...' with right: '...'"},
 	},
 }
+
+// aliasBomb is ten levels of ten aliases each: 10^10 nodes if expanded.
+var aliasBomb = func() string {
+	var b strings.Builder
+	b.WriteString("x-0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "x-%d: &a%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("users: [{name: a, tasks: [{steps: [{request: {url: /, json: *a9}}]}]}]\n")
+	return b.String()
+}()
 
 func TestParseErrors(t *testing.T) {
 	for _, tc := range errorCases {

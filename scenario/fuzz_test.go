@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a]\nusers: [*b, *b]\n"))
 	f.Add([]byte("users: [{<<: [*x]}]\n"))
+	f.Add([]byte(strings.Repeat("[", 20000)))
+	f.Add([]byte("users: [{name: a, tasks: [{steps: [{request: {url: /, json: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "}}]}]}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err == nil {

@@ -135,7 +135,7 @@ func TestSchemaRejectsStructuralErrors(t *testing.T) {
 		"rendezvous without count or percent", "percent above 100", "percent zero",
 		"json and form together", "set with bad variable name", "threshold without rule",
 		"bad on_failure", "bad host", "bad method", "left without right", "bad status",
-		"matches not a string",
+		"matches not a string", "comparator on status",
 	}
 	for _, tc := range errorCases {
 		if !slices.Contains(schemaVisible, tc.name) {

@@ -443,6 +443,10 @@ func (p *parser) threshold(n *yaml.Node) *Threshold {
 		}
 		return t
 	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "thresholds: expected a rule such as \"p95 < 300ms\" or a mapping, got %s", describe(n))
+		return nil
+	}
 	f, ok := p.mapping(n, "threshold", "thresholds")
 	if !ok {
 		return nil
