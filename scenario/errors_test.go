@@ -281,6 +281,12 @@ var errorCases = []struct {
 		want: []string{`f.yaml:2:14: thresholds: expected a rule such as "p95 < 300ms" or a mapping, got a list`},
 	},
 	{
+		// A bad element reused through aliases is reported once.
+		name: "aliased error once",
+		src:  "x-s: &s {log: x, think: 1s}\nusers: [{name: a, tasks: [{steps: [*s, *s]}]}]\n",
+		want: []string{`f.yaml:1:18: a step does one thing but this one has both "log" and "think"; split it into two steps`},
+	},
+	{
 		// A method must be a token.
 		name: "bad method",
 		src:  "users: [{name: a, tasks: [{steps: [{request: {url: /, method: 'GE T'}}]}]}]\n",

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,8 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 			}
 			return a.Col < b.Col
 		})
+		// A node reached through several aliases is reported once.
+		p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return *a == *b })
 		return nil, p.errs
 	}
 	return s, nil
