@@ -332,10 +332,17 @@ func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
 	if up.base == nil && !isAbsolute(r.URL.Text) {
 		c.errs.Add(r.URL.Pos, "url %q is relative but no host is set (add host: to the scenario or pass -H)", r.URL.Text)
 	}
-	if r.Name.Text != "" {
-		rs.name = c.template(r.Name)
-	} else {
+	switch {
+	case r.Name.Text == "" || r.Name == r.URL:
+		// No name written: the URL as written labels the row, unrendered,
+		// so `/items/${id}` stays one row.
 		rs.staticName = r.URL.Text
+	default:
+		if t := c.template(r.Name); t != nil && t.IsStatic() {
+			rs.staticName = r.Name.Text
+		} else {
+			rs.name = t
+		}
 	}
 	for _, kv := range r.Headers {
 		rs.headers = append(rs.headers, pair{key: kv.Key, value: c.template(kv.Value)})

@@ -494,7 +494,18 @@ func scalarValue(n *yaml.Node) any {
 // template reads a string that may hold ${...} parts.
 func (p *parser) template(n *yaml.Node, label string) (Template, bool) {
 	s, ok := p.str(n, label)
-	return Template{Pos: p.pos(deref(n)), Text: s}, ok
+	return Template{Pos: p.textPos(deref(n)), Text: s}, ok
+}
+
+// textPos is where a scalar's text starts: one column past the opening
+// quote of a quoted scalar, so that an error inside a template can point at
+// its `${` exactly (on one line, without escapes before it).
+func (p *parser) textPos(n *yaml.Node) Pos {
+	pos := p.pos(n)
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		pos.Col++
+	}
+	return pos
 }
 
 // kvs reads an ordered string map (headers, query, form).

@@ -117,7 +117,7 @@ func (p *parser) request(n *yaml.Node) *Request {
 	}
 	if v := f.get("url"); v != nil {
 		if u, ok := p.nonEmpty(v, "url"); ok {
-			r.URL = Template{Pos: p.pos(v), Text: u}
+			r.URL = Template{Pos: p.textPos(deref(v)), Text: u}
 		}
 	} else {
 		p.errorf(f.node, "a request needs a url, such as url: /cart")
