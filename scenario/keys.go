@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/loadrun/loadrun/internal/suggest"
 )
 
 // Keys lists, for each kind of mapping in a scenario file, the keys the
@@ -89,50 +91,5 @@ func unknownKey(kind, key string) string {
 	return fmt.Sprintf("unknown key %q in %s (known keys: %s)", key, kindNames[kind], strings.Join(sorted, ", "))
 }
 
-// closest returns the candidate nearest to s when it is a plausible typo:
-// at most two edits away, and fewer edits than s has characters so that a
-// one-letter key does not "resemble" everything.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	ls := strings.ToLower(s)
-	for _, c := range candidates {
-		d := editDistance(ls, c)
-		if d < bestD && d < len([]rune(s)) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of neighbours each cost one, so the
-// common typo "wiat" is one edit from "wait".
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		// Keys are short; a long one is no typo of a known key, and
-		// bounding the size keeps the quadratic table small on odd input.
-		return 1 << 20
-	}
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
-}
+// closest returns the candidate nearest to s when it is a plausible typo.
+func closest(s string, candidates []string) string { return suggest.Closest(s, candidates) }

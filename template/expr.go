@@ -12,6 +12,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
+	didyoumean "github.com/loadrun/loadrun/internal/suggest"
 	"github.com/loadrun/loadrun/scenario"
 )
 
@@ -410,38 +411,12 @@ func (a *analysis) refs(pos scenario.Pos) (refs []Ref, required []need) {
 // suggest finds the function name closest to a misspelt one, counting
 // expr's own builtins, so "randint" suggests "randInt".
 func suggest(name string) string {
-	best, bestDist := "", 3
-	try := func(cand string) {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(cand)); d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
+	names := make([]string, 0, len(functions)+len(builtin.Builtins))
 	for _, f := range functions {
-		try(f.name)
+		names = append(names, f.name)
 	}
 	for _, f := range builtin.Builtins {
-		try(f.Name)
+		names = append(names, f.Name)
 	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between two short names.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return didyoumean.Closest(name, names)
 }

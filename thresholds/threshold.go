@@ -3,10 +3,12 @@ package thresholds
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	didyoumean "github.com/loadrun/loadrun/internal/suggest"
 	"github.com/loadrun/loadrun/scenario"
 )
 
@@ -142,37 +144,16 @@ func lookupMetric(name string) (metric, float64, error) {
 
 // suggest is a "did you mean" for a misspelled metric.
 func suggest(name string) string {
-	best, bestDist := "", 3
-	for known := range metrics {
-		if d := distance(name, known); d < bestDist || d == bestDist && best != "" && known < best {
-			best, bestDist = known, d
-		}
+	known := make([]string, 0, len(metrics))
+	for m := range metrics {
+		known = append(known, m)
 	}
+	sort.Strings(known) // ties go to the first name, the same every time
+	best := didyoumean.Closest(name, known)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein edit distance of two short names.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func parseValue(k kind, raw string) (float64, error) {
