@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadrun/loadrun/stats"
+)
+
+// sec is one synthetic second of a run's history.
+type sec struct {
+	users int
+	rps   float64
+	p99   time.Duration
+}
+
+// historyOf builds one-second history points starting at 12:00:00 local
+// time (the warnings print local time).
+func historyOf(secs ...sec) []stats.Point {
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.Local)
+	var out []stats.Point
+	var total int64
+	for i, s := range secs {
+		total += int64(s.rps)
+		out = append(out, stats.Point{
+			Time: t0.Add(time.Duration(i+1) * time.Second), Users: s.users, RPS: s.rps,
+			P50: s.p99 / 2, P95: s.p99, P99: s.p99, Requests: total, Seconds: 1,
+		})
+	}
+	return out
+}
+
+// steady is n seconds of 10 users at 100 requests/s with a 21 ms p99
+// (20 ms service, no think time would be 500/s; this is a think-time run).
+func steady(n int) []sec {
+	out := make([]sec, n)
+	for i := range out {
+		out[i] = sec{10, 100, 21 * time.Millisecond}
+	}
+	return out
+}
+
+// with replaces seconds of a history from index i on.
+func with(base []sec, i int, repl ...sec) []sec {
+	out := append([]sec(nil), base...)
+	copy(out[i:], repl)
+	return out
+}
+
+func TestStallWarnings(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name    string
+		history []sec
+		pacing  bool
+		// want holds, for each warning expected, text it must contain.
+		want []string
+	}{
+		// A steady run has nothing to say.
+		{"steady", steady(10), false, nil},
+		// One 500 ms stall inside a second: half the requests, p99 at the stall.
+		{"one stall", with(steady(10), 5, sec{10, 50, 510 * ms}), false,
+			[]string{"stall at 12:00:05 for ~1s: request rate fell to 50% of normal while p99 rose to 510ms; closed-model percentiles cannot show"}},
+		// A stall across a tick boundary takes a quarter off each of two
+		// seconds: one stall of ~2s, with the worse p99 of the two.
+		{"straddling stall", with(steady(10), 4, sec{10, 75, 260 * ms}, sec{10, 75, 500 * ms}), false,
+			[]string{"stall at 12:00:04 for ~2s: request rate fell to 75% of normal while p99 rose to 500ms"}},
+		// A long stall: a second with no completion, then the stalled requests
+		// complete at once with a 2 s p99.
+		{"long stall", with(steady(10), 5, sec{10, 0, 0}, sec{10, 30, 2 * time.Second}), false,
+			[]string{"stall at 12:00:05 for ~2s: no request completed for a while, then p99 rose to 2s"}},
+		// A run that ends while stalled: only seconds without completions.
+		{"stalled to the end", with(steady(10), 8, sec{10, 0, 0}, sec{10, 0, 0}), false,
+			[]string{"stall at 12:00:08 for ~2s: no request completed while 10 users were running"}},
+		// Two separate stalls are two warnings.
+		{"two stalls", with(with(steady(12), 3, sec{10, 40, 600 * ms}), 8, sec{10, 45, 550 * ms}), false,
+			[]string{"stall at 12:00:03", "stall at 12:00:08"}},
+		// A paced run points at the pacing table instead.
+		{"paced", with(steady(10), 5, sec{10, 50, 510 * ms}), true,
+			[]string{"the pacing table counts the iterations it delayed"}},
+		// A ramp-up then ramp-down by 2 users a second: the rate follows the
+		// users, which is no dip.
+		{"ramp up and down", []sec{
+			{2, 20, 21 * ms}, {4, 40, 21 * ms}, {6, 60, 21 * ms}, {8, 80, 21 * ms}, {10, 100, 21 * ms},
+			{10, 100, 21 * ms}, {10, 100, 21 * ms}, {8, 80, 21 * ms}, {6, 60, 21 * ms}, {4, 40, 21 * ms}, {2, 20, 21 * ms},
+		}, false, nil},
+		// Users spawned during a second make it look slow per user at its end
+		// count; with slow first connections on top, still no stall.
+		{"ramp-up with slow first connections", []sec{
+			{5, 20, 150 * ms}, {10, 60, 150 * ms}, {10, 100, 21 * ms}, {10, 100, 21 * ms}, {10, 100, 21 * ms}, {10, 100, 21 * ms},
+		}, false, nil},
+		// The run's end: users stopped (0) and a short last point.
+		{"run end", append(steady(8), sec{0, 3, 21 * ms}), false, nil},
+		// Slow responses without fewer requests (a slow endpoint in the mix).
+		{"p99 rise without dip", with(steady(10), 5, sec{10, 98, 900 * ms}), false, nil},
+		// Fewer requests without slow responses (longer random think times).
+		{"dip without p99 rise", with(steady(10), 5, sec{10, 40, 25 * ms}), false, nil},
+		// A fast local target: 0.2 ms normally, a GC pause to 2 ms is no stall
+		// even with a dip.
+		{"tiny rise", []sec{
+			{10, 5000, 200 * time.Microsecond}, {10, 5000, 200 * time.Microsecond}, {10, 5000, 200 * time.Microsecond},
+			{10, 3000, 2 * ms}, {10, 5000, 200 * time.Microsecond}, {10, 5000, 200 * time.Microsecond},
+		}, false, nil},
+		// One user thinking ~5 s: most seconds complete nothing, by chance.
+		{"sparse", []sec{{1, 0, 0}, {1, 1, 30 * ms}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 1, 30 * ms}, {1, 0, 0}}, false, nil},
+		// Too short a run to know what normal is.
+		{"too short", []sec{{10, 100, 21 * ms}, {10, 100, 21 * ms}, {10, 0, 0}}, false, nil},
+		// No history at all.
+		{"empty", nil, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &stats.Snapshot{History: historyOf(tt.history...)}
+			if tt.pacing {
+				s.Pacing = []*stats.PacingEntry{{Task: "t"}}
+			}
+			got := stallWarnings(s)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d warnings, want %d:\n%s", len(got), len(tt.want), strings.Join(got, "\n"))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %d:\ngot  %s\nwant it to contain %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestStallWarningsBounded: a run that stalls every third second lists a
+// few stalls and says how many more there were, rather than one per stall.
+func TestStallWarningsBounded(t *testing.T) {
+	var h []sec
+	for i := range 40 {
+		if i%3 == 1 {
+			h = append(h, sec{10, 30, 700 * time.Millisecond})
+		} else {
+			h = append(h, sec{10, 100, 21 * time.Millisecond})
+		}
+	}
+	got := stallWarnings(&stats.Snapshot{History: historyOf(h...)})
+	if len(got) != stallMaxReported+1 {
+		t.Fatalf("got %d warnings, want %d:\n%s", len(got), stallMaxReported+1, strings.Join(got, "\n"))
+	}
+	if want := "8 more stalls not listed"; got[stallMaxReported] != want {
+		t.Errorf("last warning %q, want %q", got[stallMaxReported], want)
+	}
+}
+
+// TestStallWarningsMergedHistory: old history points cover several seconds
+// each; a stall in one is found and its length is the point's.
+func TestStallWarningsMergedHistory(t *testing.T) {
+	pts := historyOf(steady(8)...)
+	for i := range pts {
+		pts[i].Time = pts[0].Time.Add(time.Duration(4*i) * time.Second)
+		pts[i].Seconds = 4
+	}
+	pts[5].RPS, pts[5].P99 = 60, 3*time.Second
+	got := stallWarnings(&stats.Snapshot{History: pts})
+	if len(got) != 1 || !strings.Contains(got[0], "for ~4s: request rate fell to 60% of normal while p99 rose to 3s") {
+		t.Errorf("got %q, want one 4 s stall at 60%% with a 3 s p99", got)
+	}
+}
