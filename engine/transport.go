@@ -178,6 +178,12 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 		}
 		start := time.Now()
 		box := hc.conn.Load()
+		if box != nil && !replayable(req) && closedByPeer(box.c) {
+			// A request that must not be sent twice is not retried, so do
+			// not send it on a connection the server has already closed.
+			s.drop(hc, box)
+			box = nil
+		}
 		fresh := box == nil
 		if fresh {
 			c, err := s.dial(hc, deadline)
@@ -209,9 +215,11 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 		if s.aborted.Load() {
 			return elapsed, errAborted
 		}
-		// Retry only when a reused connection gave us nothing at all:
-		// the server had closed it while we were idle.
-		if !fresh && attempt == 0 && errors.Is(err, errNothingReceived) {
+		// Retry only when a reused connection gave us nothing at all (the
+		// server had closed it while we were idle), and only a request that
+		// may be sent twice: a POST the server acted on before dropping the
+		// connection must not be repeated, as browsers and net/http agree.
+		if !fresh && attempt == 0 && replayable(req) && errors.Is(err, errNothingReceived) {
 			continue
 		}
 		if errors.Is(err, errNothingReceived) {
@@ -219,6 +227,17 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 		}
 		return elapsed, err
 	}
+}
+
+// replayable reports whether a request may be sent again after a failure
+// that left no answer: idempotent methods (RFC 9110), or any request that
+// carries an idempotency key.
+func replayable(req *fasthttp.Request) bool {
+	switch string(req.Header.Method()) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return len(req.Header.Peek("Idempotency-Key")) > 0
 }
 
 // errNothingReceived wraps a failure that happened before any byte of the
