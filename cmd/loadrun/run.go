@@ -173,7 +173,9 @@ wait:
 			}
 		case <-ticker.C:
 			if live {
-				reports.WriteStatsTable(e.stdout, r.Snapshot())
+				snap := r.Snapshot()
+				reports.WriteStatsTable(e.stdout, snap)
+				fmt.Fprintln(e.stdout, statusLine(r, snap))
 				fmt.Fprintln(e.stdout)
 			}
 		}
@@ -181,6 +183,22 @@ wait:
 	fmt.Fprintf(e.stderr, "Run ended: %s\n", r.Reason())
 	return finishRun(r, plan, f, files[0], e)
 }
+
+// statusLine tells the users running and loadrun's own CPU use, with a
+// warning when the generator is the bottleneck: its latencies then include
+// its own queueing.
+func statusLine(r *engine.Runner, s *stats.Snapshot) string {
+	running, target := r.Users()
+	line := fmt.Sprintf("Users: %d/%d   loadrun CPU: %.0f%%", running, target, s.CPU)
+	if s.CPU >= saturatedCPU {
+		line += "   ! generator saturated: response times include loadrun's own queueing"
+	}
+	return line
+}
+
+// saturatedCPU is the CPU use (percent of the cores loadrun may use) from
+// which the generator is called saturated, as stats.Snapshot.Saturated is.
+const saturatedCPU = 90
 
 // finishRun renders every report from one final snapshot, so that they
 // agree, and turns the outcome into an exit code.
