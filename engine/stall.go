@@ -19,8 +19,8 @@ import (
 const (
 	// stallRateRatio: a second's rate per user at or below this share of
 	// the run's median is a dip. A 500 ms stall that straddles two ticks
-	// takes only about a quarter off each, so "half" would miss it; the p99
-	// rule below is what keeps noise out.
+	// may take only a quarter off each, so "half" would miss it; needing a
+	// p99 rise as well is what keeps noise out.
 	stallRateRatio = 0.8
 	// stallP99Factor: a second's p99 at or above this multiple of the run's
 	// median p99 is a rise.
@@ -62,7 +62,8 @@ type judged struct {
 
 // findStalls finds the stretches of history where the request rate per user
 // fell well below the run's median while the p99 rose far above the run's
-// median p99, or where nothing completed at all though the run's normal
+// median p99 (in that second or the one next to it), or where nothing
+// completed at all though the run's normal
 // rate would have completed several requests. Rates are per user so that a
 // ramp-up or ramp-down, which changes the rate with the user count, is not
 // a dip; the users of a point are the fewer of its start and end, so that
@@ -84,35 +85,51 @@ func findStalls(history []stats.Point) []stall {
 		return nil
 	}
 	rates := make([]float64, len(pts))
-	var p99s []time.Duration
 	for i, j := range pts {
 		rates[i] = j.perUser
-		if j.p.RPS > 0 && j.p.P99 > 0 {
+	}
+	normalRate := median(rates)
+	if normalRate <= 0 {
+		return nil
+	}
+	// The normal p99 is taken over the seconds whose rate did not dip: in a
+	// short run the one or two seconds a stall spreads its slow requests
+	// over would otherwise be the median themselves.
+	var p99s []time.Duration
+	for _, j := range pts {
+		if j.p.RPS > 0 && j.p.P99 > 0 && j.perUser/normalRate > stallRateRatio {
 			p99s = append(p99s, j.p.P99)
 		}
 	}
-	normalRate := median(rates)
-	if normalRate <= 0 || len(p99s) == 0 {
+	if len(p99s) == 0 {
 		return nil
 	}
 	slices.Sort(p99s)
 	normalP99 := p99s[len(p99s)/2]
 	riseAt := max(time.Duration(stallP99Factor)*normalP99, normalP99+stallP99Floor)
 
+	// A stall shows in two seconds when it crosses a tick: the rate falls
+	// in the second it starts, while the stalled requests complete, and
+	// raise the p99, in the next one. So a dip counts with a rise in its own
+	// second or the next, and a rise with a dip in its own or the previous.
+	n := len(pts)
+	dip, rise, none := make([]bool, n), make([]bool, n), make([]bool, n)
+	for i, j := range pts {
+		expected := normalRate * float64(j.users) * j.p.Seconds
+		if expected < stallMinExpected {
+			continue
+		}
+		none[i] = j.p.RPS == 0
+		dip[i] = j.perUser/normalRate <= stallRateRatio
+		rise[i] = j.p.RPS > 0 && j.p.P99 >= riseAt
+	}
 	var out []stall
 	var cur *stall
-	for _, j := range pts {
-		expected := normalRate * float64(j.users) * j.p.Seconds
+	for i, j := range pts {
 		ratio := j.perUser / normalRate
-		stalled := false
-		if expected >= stallMinExpected {
-			switch {
-			case j.p.RPS == 0:
-				stalled = true
-			case ratio <= stallRateRatio && j.p.P99 >= riseAt:
-				stalled = true
-			}
-		}
+		stalled := none[i] ||
+			dip[i] && (rise[i] || i+1 < n && rise[i+1]) ||
+			rise[i] && i > 0 && dip[i-1]
 		if !stalled {
 			cur = nil
 			continue

@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadrun/loadrun/demo"
+	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -66,6 +71,14 @@ func TestStallWarnings(t *testing.T) {
 		// seconds: one stall of ~2s, with the worse p99 of the two.
 		{"straddling stall", with(steady(10), 4, sec{10, 75, 260 * ms}, sec{10, 75, 500 * ms}), false,
 			[]string{"stall at 12:00:04 for ~2s: request rate fell to 75% of normal while p99 rose to 500ms"}},
+		// A stall that starts late in a second: the rate falls in that
+		// second, the stalled requests complete (raising p99) in the next.
+		{"stall across a tick, mostly before it", with(steady(10), 5, sec{10, 20, 21 * ms}, sec{10, 85, 480 * ms}), false,
+			[]string{"stall at 12:00:05 for ~2s: request rate fell to 20% of normal while p99 rose to 480ms"}},
+		// A short run (a real one): the stall's slow requests fill two of
+		// four judged seconds, so the normal p99 must come from the others.
+		{"short run", []sec{{10, 191, 17 * ms}, {10, 199, 2 * ms}, {10, 100, 457 * ms}, {10, 197, 457 * ms}, {10, 191, 3 * ms}}, false,
+			[]string{"stall at 12:00:02 for ~2s: request rate fell to 51% of normal while p99 rose to 457ms"}},
 		// A long stall: a second with no completion, then the stalled requests
 		// complete at once with a 2 s p99.
 		{"long stall", with(steady(10), 5, sec{10, 0, 0}, sec{10, 30, 2 * time.Second}), false,
@@ -161,4 +174,81 @@ func TestStallWarningsMergedHistory(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], "for ~4s: request rate fell to 60% of normal while p99 rose to 3s") {
 		t.Errorf("got %q, want one 4 s stall at 60%% with a 3 s p99", got)
 	}
+}
+
+// TestStallFoundInThinkTimeRun runs 10 think-time users against the demo
+// target for 7 s, stalls it once for 500 ms mid-run (or not), and expects
+// that one stall to be reported from the real per-second history, and
+// nothing from the run without it.
+func TestStallFoundInThinkTimeRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		stall bool
+		want  int
+	}{
+		// The steady run is the false-positive check.
+		{"steady", false, 0},
+		// One 500 ms stall at 3 s.
+		{"one stall", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			snap := thinkRun(t, tt.stall)
+			got := stallWarnings(snap)
+			ok := len(got) == tt.want
+			for _, w := range got {
+				ok = ok && strings.Contains(w, "while p99 rose to")
+			}
+			if !ok {
+				var h []string
+				for _, p := range snap.History {
+					h = append(h, fmt.Sprintf("%s users=%d rps=%.1f p99=%s s=%.2f", p.Time.Format("15:04:05.000"), p.Users, p.RPS, p.P99, p.Seconds))
+				}
+				t.Errorf("got warnings %q, want %d with a p99 rise; history:\n%s", got, tt.want, strings.Join(h, "\n"))
+			}
+		})
+	}
+}
+
+// thinkRun is a 7 s run of 10 users with 50 ms think time against the demo
+// target, stalled for 500 ms at 3 s when stall is set.
+func thinkRun(t *testing.T, stall bool) *stats.Snapshot {
+	t.Helper()
+	srv := httptest.NewServer(demo.New(demo.Options{}))
+	defer srv.Close()
+	sc, err := scenario.Parse("think.yaml", []byte(`
+name: think
+users:
+  - name: U
+    wait: {constant: 50ms}
+    tasks: [{name: t, steps: [{request: {url: /items/1}}]}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Compile(sc, CompileOptions{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(plan, Options{RunTime: 7 * time.Second})
+	if err := r.Start(10, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { r.Kill(); <-r.Done() }()
+	if stall {
+		time.Sleep(3 * time.Second)
+		resp, err := http.Post(srv.URL+"/admin/stall?ms=500", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	select {
+	case <-r.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not end")
+	}
+	return r.Snapshot()
 }
