@@ -78,7 +78,7 @@ func TestStallWarnings(t *testing.T) {
 		// A short run (a real one): the stall's slow requests fill two of
 		// four judged seconds, so the normal p99 must come from the others.
 		{"short run", []sec{{10, 191, 17 * ms}, {10, 199, 2 * ms}, {10, 100, 457 * ms}, {10, 197, 457 * ms}, {10, 191, 3 * ms}}, false,
-			[]string{"stall at 12:00:02 for ~2s: request rate fell to 51% of normal while p99 rose to 457ms"}},
+			[]string{"stall at 12:00:02 for ~2s: request rate fell to 52% of normal while p99 rose to 457ms"}},
 		// A long stall: a second with no completion, then the stalled requests
 		// complete at once with a 2 s p99.
 		{"long stall", with(steady(10), 5, sec{10, 0, 0}, sec{10, 30, 2 * time.Second}), false,
