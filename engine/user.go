@@ -188,9 +188,13 @@ func (u *vuser) pace(task *taskPlan, every time.Duration, start, next time.Time)
 		u.rec.Pacing(task.name, 0, false)
 		return next.Sub(now), next
 	}
+	// Every whole slot that passed while the user was held back is a
+	// skipped iteration; the one that starts now is late by the whole delay.
 	late := now.Sub(next)
-	skipped := int(late / every)
-	u.rec.Pacing(task.name, late, skipped > 0)
+	for range int(late / every) {
+		u.rec.Pacing(task.name, 0, true)
+	}
+	u.rec.Pacing(task.name, late, false)
 	// Start now; the schedule restarts from here rather than bursting to
 	// catch up on the skipped slots.
 	return 0, now
