@@ -634,6 +634,7 @@ func (r *Runner) Warnings(s *stats.Snapshot) []string {
 	if s.Saturated {
 		out = append(out, fmt.Sprintf("loadrun's CPU was saturated (%.0f%% now): response times include the generator's own queueing; use fewer users or more machines", s.CPU))
 	}
+	out = append(out, stallWarnings(s)...)
 	var late, skipped int64
 	for _, p := range s.Pacing {
 		late += p.Late
