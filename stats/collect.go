@@ -16,6 +16,7 @@ func (s *Stats) Snapshot(now time.Time) *Snapshot {
 	errs := make(map[errKey]int64)
 	checks := make(map[checkKey]*CheckEntry)
 	pacing := make(map[string]*PacingEntry)
+	phases := make(map[Key]*PhaseEntry)
 	for _, sh := range s.shards {
 		sh.mu.Lock()
 		for k, r := range sh.entries {
@@ -46,6 +47,7 @@ func (s *Stats) Snapshot(now time.Time) *Snapshot {
 			}
 			pe.add(p)
 		}
+		collectPhases(phases, sh.phases)
 		sh.mu.Unlock()
 	}
 	snap := &Snapshot{
@@ -56,6 +58,7 @@ func (s *Stats) Snapshot(now time.Time) *Snapshot {
 		Errors:    make([]*ErrorEntry, 0, len(errs)),
 		Checks:    make([]*CheckEntry, 0, len(checks)),
 		Pacing:    make([]*PacingEntry, 0, len(pacing)),
+		Phases:    phaseList(phases),
 		History:   s.history.points(),
 		CPU:       math.Float64frombits(s.cpuBits.Load()),
 		Saturated: s.saturated.Load(),

@@ -7,7 +7,7 @@ import (
 
 // Merge combines the snapshots of several workers of one run into a new
 // Snapshot, as if every sample had been recorded into one: histograms,
-// counts, errors, checks, rendezvous and pacing are summed, current rates
+// counts, errors, checks, rendezvous, pacing and phases are summed, current rates
 // and users added, the CPU is the busier worker's, and History points are
 // combined by time. Neither input is changed; either may be nil.
 func Merge(a, b *Snapshot) *Snapshot {
@@ -86,6 +86,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 		}
 		c.add(e)
 	}
+	m.Phases = mergePhases(a.Phases, b.Phases)
 	m.sort()
 	m.Total = total(m.Entries)
 	m.History = mergeHistory(a.History, b.History)

@@ -119,7 +119,10 @@ type Snapshot struct {
 	Checks     []*CheckEntry
 	Rendezvous []*RendezvousEntry
 	Pacing     []*PacingEntry
-	History    []Point
+	// Phases is the per-request phase breakdown (connect, TLS, send, wait,
+	// download), sorted as Entries; empty unless the run asked for phases.
+	Phases  []*PhaseEntry
+	History []Point
 	// CPU is the generator's own CPU use, in percent of the cores it may use.
 	CPU float64
 	// Saturated is true when the generator was CPU-bound at some point, so

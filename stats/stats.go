@@ -273,6 +273,7 @@ type shard struct {
 	errors   map[errKey]int64
 	checks   map[checkKey]*counts
 	pacing   map[string]*PacingEntry
+	phases   map[Key]*PhaseEntry
 	interval *hdrhistogram.Histogram
 	// Shards sit in separate allocations; the padding keeps a neighbour's
 	// hot mutex off this shard's cache line too.
@@ -285,6 +286,7 @@ func newShard() *shard {
 		errors:   make(map[errKey]int64),
 		checks:   make(map[checkKey]*counts),
 		pacing:   make(map[string]*PacingEntry),
+		phases:   make(map[Key]*PhaseEntry),
 		interval: newIntervalHist(),
 	}
 }
@@ -296,6 +298,7 @@ func (sh *shard) reset() {
 	sh.errors = make(map[errKey]int64)
 	sh.checks = make(map[checkKey]*counts)
 	sh.pacing = make(map[string]*PacingEntry)
+	sh.phases = make(map[Key]*PhaseEntry)
 	sh.interval.Reset()
 	sh.mu.Unlock()
 }

@@ -1,0 +1,183 @@
+package stats
+
+import (
+	"slices"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// phaseDigits is the precision of the phase histograms. A phase breakdown
+// answers "where did the time go", for which 1% is plenty, and five
+// histograms per request row per shard at three digits would cost ten times
+// the memory of the response-time histogram they explain.
+const phaseDigits = 2
+
+func newPhaseHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, phaseDigits)
+}
+
+// PhaseTimes is where the time of one request went, as measured on the
+// wire. For a request that followed redirects the phases of every hop add
+// up. Connect and TLS are only meaningful on a request that opened a new
+// connection (NewConn, NewTLS): a kept-alive connection has no dial to time.
+type PhaseTimes struct {
+	// Connect is the TCP dial.
+	Connect time.Duration
+	// TLS is the TLS handshake on a new https connection.
+	TLS time.Duration
+	// Send is writing the request, up to the last byte flushed.
+	Send time.Duration
+	// Wait is from the request sent to the first response byte (time to
+	// first byte, the server's think time plus one round trip).
+	Wait time.Duration
+	// Download is from the first response byte to the last body byte.
+	Download time.Duration
+	// NewConn is true when the request dialled a connection.
+	NewConn bool
+	// NewTLS is true when that connection made a TLS handshake.
+	NewTLS bool
+}
+
+// PhaseEntry is the phase breakdown of one request row: a histogram per
+// phase, in microseconds with 2 significant digits (within 1%). Connect
+// holds one sample per new connection and TLS one per handshake, so their
+// counts are Conns and Handshakes, not Requests.
+type PhaseEntry struct {
+	Key
+	// Requests is how many requests were timed: those that got a whole
+	// response (a transport failure has no complete set of phases).
+	Requests int64
+	// Conns is how many of them opened a connection.
+	Conns int64
+	// Handshakes is how many of those connections made a TLS handshake.
+	Handshakes int64
+
+	Connect  *hdrhistogram.Histogram
+	TLS      *hdrhistogram.Histogram
+	Send     *hdrhistogram.Histogram
+	Wait     *hdrhistogram.Histogram
+	Download *hdrhistogram.Histogram
+}
+
+func newPhaseEntry(k Key) *PhaseEntry {
+	return &PhaseEntry{Key: k, Connect: newPhaseHist(), TLS: newPhaseHist(),
+		Send: newPhaseHist(), Wait: newPhaseHist(), Download: newPhaseHist()}
+}
+
+// Phases records the phase times of one request of row k that got a whole
+// response. Like Request it takes only the shard's lock and does not
+// allocate once k has been seen.
+func (r *Recorder) Phases(k Key, p PhaseTimes) {
+	sh := r.sh
+	sh.mu.Lock()
+	e := sh.phases[k]
+	if e == nil {
+		e = newPhaseEntry(k)
+		sh.phases[k] = e
+	}
+	e.record(p)
+	sh.mu.Unlock()
+}
+
+func (e *PhaseEntry) record(p PhaseTimes) {
+	e.Requests++
+	// micros clamps to the histograms' range, so recording cannot fail.
+	if p.NewConn {
+		e.Conns++
+		_ = e.Connect.RecordValue(phaseMicros(p.Connect))
+		if p.NewTLS {
+			e.Handshakes++
+			_ = e.TLS.RecordValue(phaseMicros(p.TLS))
+		}
+	}
+	_ = e.Send.RecordValue(phaseMicros(p.Send))
+	_ = e.Wait.RecordValue(phaseMicros(p.Wait))
+	_ = e.Download.RecordValue(phaseMicros(p.Download))
+}
+
+// phaseMicros is micros without the range flag: a phase below 1 µs (a body
+// already in the buffer with its header) is a phase of 1 µs.
+func phaseMicros(d time.Duration) int64 {
+	us, _ := micros(d)
+	return us
+}
+
+// add adds another entry's samples to e; o's histograms may be nil (an
+// entry read from a file that lacked them).
+func (e *PhaseEntry) add(o *PhaseEntry) {
+	e.Requests += o.Requests
+	e.Conns += o.Conns
+	e.Handshakes += o.Handshakes
+	for _, pair := range [...][2]*hdrhistogram.Histogram{
+		{e.Connect, o.Connect}, {e.TLS, o.TLS}, {e.Send, o.Send}, {e.Wait, o.Wait}, {e.Download, o.Download},
+	} {
+		if pair[1] != nil {
+			pair[0].Merge(pair[1])
+		}
+	}
+}
+
+// PhasesTotal is every row's phases together under the Aggregated name, or
+// nil when no phases were recorded (the run did not ask for them).
+func (s *Snapshot) PhasesTotal() *PhaseEntry {
+	if len(s.Phases) == 0 {
+		return nil
+	}
+	t := newPhaseEntry(Key{Name: AggregatedName})
+	for _, e := range s.Phases {
+		t.add(e)
+	}
+	return t
+}
+
+// collectPhases adds one shard's phase entries into byKey, copying them:
+// the shard goes on recording after its lock is released.
+func collectPhases(byKey map[Key]*PhaseEntry, shard map[Key]*PhaseEntry) {
+	for k, p := range shard {
+		c := byKey[k]
+		if c == nil {
+			c = newPhaseEntry(k)
+			byKey[k] = c
+		}
+		c.add(p)
+	}
+}
+
+// phaseList is byKey's entries in the Snapshot's order; nil when empty, so
+// a run without phases has none.
+func phaseList(byKey map[Key]*PhaseEntry) []*PhaseEntry {
+	if len(byKey) == 0 {
+		return nil
+	}
+	out := make([]*PhaseEntry, 0, len(byKey))
+	for _, e := range byKey {
+		out = append(out, e)
+	}
+	sortPhases(out)
+	return out
+}
+
+// mergePhases sums phase entries by key into new entries, sorted as
+// Snapshot documents; nil when there are none.
+func mergePhases(lists ...[]*PhaseEntry) []*PhaseEntry {
+	byKey := make(map[Key]*PhaseEntry)
+	var out []*PhaseEntry
+	for _, list := range lists {
+		for _, e := range list {
+			c := byKey[e.Key]
+			if c == nil {
+				c = newPhaseEntry(e.Key)
+				byKey[e.Key] = c
+				out = append(out, c)
+			}
+			c.add(e)
+		}
+	}
+	sortPhases(out)
+	return out
+}
+
+func sortPhases(p []*PhaseEntry) {
+	slices.SortFunc(p, func(a, b *PhaseEntry) int { return compareKeys(a.Key, b.Key) })
+}
