@@ -1,0 +1,83 @@
+package engine_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadrun/loadrun/engine"
+)
+
+// TestAbortingThreshold runs against the demo target with a threshold that
+// may end the run early. Runs are given a minute: one that ends within a
+// few seconds was ended by its threshold, not by its run time.
+func TestAbortingThreshold(t *testing.T) {
+	tests := []struct {
+		name      string
+		url       string
+		threshold string // YAML of the aborting threshold
+		runTime   time.Duration
+		wantAbort bool
+		// notBefore is the earliest the run may end (the grace period);
+		// notAfter the latest, generous, so that it cannot flake.
+		notBefore, notAfter time.Duration
+	}{
+		// Every answer is a 500, so "failures == 0" fails for good at the
+		// first one; with no grace the next check (once a second) ends the run.
+		{"no grace", "/status/500", `{rule: "failures == 0", abort: true, grace: 0s}`, time.Minute, true, 0, 5 * time.Second},
+		// The same with a 2 s grace period: never ended before it.
+		{"grace", "/status/500", `{rule: "failures == 0", abort: true, grace: 2s}`, time.Minute, true, 2 * time.Second, 7 * time.Second},
+		// Nothing fails, so the threshold never aborts and the run lasts its
+		// run time.
+		{"holds", "/json", `{rule: "failures == 0", abort: true, grace: 0s}`, 1500 * time.Millisecond, false, 1500 * time.Millisecond, 7 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, host := demoTarget(t)
+			src := fmt.Sprintf(`
+users:
+  - name: U
+    wait: {constant: 50ms}
+    tasks:
+      - steps: [{request: {url: %s, name: the-request}}]
+thresholds:
+  - %s
+  - "max < 1h"
+`, tt.url, tt.threshold)
+			r := start(t, src, host, 2, 0, engine.Options{RunTime: tt.runTime})
+			snap := wait(t, r)
+			begin, end := r.Times()
+			took := end.Sub(begin)
+			t.Logf("ended after %s: %s", took, r.Reason())
+			if took < tt.notBefore || took > tt.notAfter {
+				t.Errorf("the run ended after %s, want between %s and %s", took, tt.notBefore, tt.notAfter)
+			}
+
+			wantReason := "run time reached"
+			if tt.wantAbort {
+				wantReason = `threshold "failures == 0" failed (abort)`
+			}
+			if got := r.Reason(); got != wantReason {
+				t.Errorf("reason %q, want %q", got, wantReason)
+			}
+
+			results := r.Thresholds(snap)
+			if len(results) != 2 {
+				t.Fatalf("%d threshold results, want 2: %+v", len(results), results)
+			}
+			got := results[0]
+			if got.Rule != "failures == 0" || got.Aborted != tt.wantAbort || got.Pass == tt.wantAbort {
+				t.Errorf("aborting rule: %+v; want rule %q, aborted %v, pass %v", got, "failures == 0", tt.wantAbort, !tt.wantAbort)
+			}
+			if tt.wantAbort && !strings.Contains(got.Message, "want == 0") {
+				t.Errorf("aborted rule's message %q does not say what was wanted", got.Message)
+			}
+			// A rule that did not abort the run is not marked, even when an
+			// other one did.
+			if other := results[1]; other.Aborted || !other.Pass {
+				t.Errorf("the other rule: %+v; want passed and not aborted", other)
+			}
+		})
+	}
+}
