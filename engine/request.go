@@ -92,6 +92,8 @@ func (s *requestStep) run(u *vuser) result {
 	if errText == errAbortedText {
 		return resultStopUser
 	}
+	// Only a request that got a whole response has a whole set of phases.
+	timed := u.x.timed && errText == ""
 	if errText == "" {
 		if tr != nil {
 			tr.response(resp, u.x.body, u.x.size, elapsed)
@@ -105,6 +107,9 @@ func (s *requestStep) run(u *vuser) result {
 	u.view = respView{values: u.view.values[:0]}
 	u.x.release()
 	u.rec.Request(key, elapsed, u.x.size, errText)
+	if timed {
+		u.rec.Phases(key, u.x.phases)
+	}
 	if tr != nil {
 		tr.Error = errText
 		u.r.tracer.Request(u.id, tr)
@@ -202,6 +207,9 @@ const errAbortedText = "\x00aborted"
 // returns the time of the whole exchange (all hops) and an error text.
 func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool, timeout time.Duration, tr *RequestTrace) (time.Duration, string) {
 	deadline := time.Now().Add(timeout)
+	if u.x.timed = u.r.opts.Phases; u.x.timed {
+		u.x.phases = stats.PhaseTimes{}
+	}
 	var total time.Duration
 	for hop := 0; ; hop++ {
 		uri := req.URI()

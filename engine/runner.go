@@ -43,6 +43,9 @@ type Options struct {
 	Tracer Tracer
 	// Seed makes task choice and random waits repeatable when not 0.
 	Seed uint64
+	// Phases times each request's connect, TLS handshake, send, wait (time
+	// to first byte) and download into Snapshot.Phases. Off, it costs nothing.
+	Phases bool
 }
 
 // State is where a run is.

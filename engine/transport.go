@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadrun/loadrun/stats"
 	"github.com/valyala/fasthttp"
 )
 
@@ -143,6 +144,13 @@ type exchange struct {
 	bodyCap int
 	// size is the full body size as read from the wire.
 	size int64
+	// timed asks for the request's phases (Options.Phases). Only then are
+	// the extra timestamps taken: a run without phases pays one branch.
+	timed bool
+	// hop is the phases of the current attempt; phases sums the hops that
+	// got a response, so a redirected request's phases add up like its time.
+	hop    stats.PhaseTimes
+	phases stats.PhaseTimes
 }
 
 // bodyPool holds body buffers between requests. A thinking user holds
@@ -177,6 +185,11 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 			return 0, errAborted
 		}
 		start := time.Now()
+		var pt *stats.PhaseTimes
+		if x.timed {
+			x.hop = stats.PhaseTimes{}
+			pt = &x.hop
+		}
 		box := hc.conn.Load()
 		if box != nil && !replayable(req) && closedByPeer(box.c) {
 			// A request that must not be sent twice is not retried, so do
@@ -186,7 +199,7 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 		}
 		fresh := box == nil
 		if fresh {
-			c, err := s.dial(hc, deadline)
+			c, err := s.dial(hc, deadline, pt)
 			if err != nil {
 				return time.Since(start), err
 			}
@@ -205,6 +218,9 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 		err = s.exchangeOn(c, req, resp, x)
 		elapsed = time.Since(start)
 		if err == nil {
+			if pt != nil {
+				addPhases(&x.phases, pt)
+			}
 			hc.reqs++
 			if resp.ConnectionClose() || req.ConnectionClose() {
 				s.drop(hc, box)
@@ -256,7 +272,13 @@ func (s *session) drop(hc *hostConn, box *connBox) {
 	}
 }
 
+// exchangeOn writes req on c and reads the response. When x.timed it
+// splits its time into x.hop's send, wait and download.
 func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, x *exchange) error {
+	var mark time.Time
+	if x.timed {
+		mark = time.Now()
+	}
 	bw := acquireWriter(c)
 	err := req.Write(bw)
 	if err == nil {
@@ -265,6 +287,9 @@ func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.R
 	releaseWriter(bw)
 	if err != nil {
 		return nothingReceived{err}
+	}
+	if x.timed {
+		mark = lap(&x.hop.Send, mark)
 	}
 	br := acquireReader(c)
 	defer releaseReader(br)
@@ -283,6 +308,9 @@ func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.R
 		}
 		return nothingReceived{err}
 	}
+	if x.timed {
+		mark = lap(&x.hop.Wait, mark)
+	}
 	if err := resp.Read(br); err != nil {
 		if err == io.EOF {
 			return nothingReceived{io.ErrUnexpectedEOF}
@@ -295,6 +323,9 @@ func (s *session) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthttp.R
 	}
 	if err := resp.CloseBodyStream(); err != nil {
 		return err
+	}
+	if x.timed {
+		lap(&x.hop.Download, mark)
 	}
 	if br.Buffered() > 0 {
 		// Bytes after the response: the server is out of step with us.
@@ -335,11 +366,21 @@ func readBody(resp *fasthttp.Response, x *exchange) error {
 	return err
 }
 
-func (s *session) dial(hc *hostConn, deadline time.Time) (net.Conn, error) {
+// dial opens a connection to hc, with its TLS handshake for https. pt, when
+// not nil, receives the connect and handshake times.
+func (s *session) dial(hc *hostConn, deadline time.Time, pt *stats.PhaseTimes) (net.Conn, error) {
+	var mark time.Time
+	if pt != nil {
+		mark = time.Now()
+	}
 	d := net.Dialer{Deadline: deadline, KeepAlive: -1}
 	c, err := d.Dial("tcp", hc.addr)
 	if err != nil {
 		return nil, err
+	}
+	if pt != nil {
+		mark = lap(&pt.Connect, mark)
+		pt.NewConn = true
 	}
 	if !hc.isTLS {
 		return c, nil
@@ -360,6 +401,10 @@ func (s *session) dial(hc *hostConn, deadline time.Time) (net.Conn, error) {
 	if err := tc.Handshake(); err != nil {
 		c.Close()
 		return nil, err
+	}
+	if pt != nil {
+		lap(&pt.TLS, mark)
+		pt.NewTLS = true
 	}
 	return tc, nil
 }
