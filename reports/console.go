@@ -282,16 +282,16 @@ func thresholdName(r thresholds.Result) string {
 }
 
 // WriteSummary writes the whole end-of-run console output: the final
-// statistics table (whole-run average rates), percentiles, errors, checks,
-// rendezvous, pacing, thresholds and the warnings a reader needs before
-// trusting the numbers.
+// statistics table (whole-run average rates), percentiles, request phases
+// (when recorded), errors, checks, rendezvous, pacing, thresholds and the
+// warnings a reader needs before trusting the numbers.
 func WriteSummary(w io.Writer, run Run, s *stats.Snapshot) error {
 	p := &printer{w: w}
 	statsTable(p, s, true)
 	if p.err != nil {
 		return p.err
 	}
-	for _, write := range []func(io.Writer, *stats.Snapshot) error{WritePercentiles, WriteErrors, WriteChecks, WriteRendezvous, WritePacing} {
+	for _, write := range []func(io.Writer, *stats.Snapshot) error{WritePercentiles, WritePhases, WriteErrors, WriteChecks, WriteRendezvous, WritePacing} {
 		if err := write(w, s); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func msf(v float64) time.Duration { return time.Duration(v * float64(time.Millis
 // fixture is a six-second run recorded through the stats API with known
 // samples: sub-millisecond and multi-millisecond times, a row that always
 // fails, a name longer than the console column, one with a newline and a
-// tab, checks, a rendezvous, a late paced task and a saturated generator.
+// tab, checks, a rendezvous, a late paced task, request phases and a saturated generator.
 func fixture() (Run, *stats.Snapshot) {
 	st := stats.New(t0, 2)
 	st.SetUsers(5)
@@ -47,6 +47,16 @@ func fixture() (Run, *stats.Snapshot) {
 		rec.Request(long, msf(20+float64(i)), 2048, "")
 	}
 	rec.Request(odd, msf(3), 10, "unexpected EOF\nwhile reading\tbody")
+	// Phases of the kept-alive root (two users, so two connections) and of
+	// the login over TLS, whose first request opened the connection.
+	for i := range 100 {
+		(&[2]*stats.Recorder{rec, other})[i%2].Phases(root, stats.PhaseTimes{Connect: msf(0.2), Send: msf(0.01),
+			Wait: msf(0.4 + float64(i)*0.03), Download: msf(0.05), NewConn: i < 2})
+	}
+	for i, v := range []float64{9.57, 10.65, 11.6, 12.3, 250} {
+		other.Phases(login, stats.PhaseTimes{Connect: msf(1.5), TLS: msf(6), Send: msf(0.02),
+			Wait: msf(v - 8), Download: msf(0.1), NewConn: i == 0, NewTLS: i == 0})
+	}
 	st.Tick(t0.Add(time.Second))
 	st.Tick(t0.Add(2 * time.Second))
 	st.Rendezvous("checkout", 5, stats.ReleaseByCount, []time.Duration{msf(1), msf(40), msf(80), msf(120), msf(150)})

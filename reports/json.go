@@ -38,6 +38,7 @@ type summaryJSON struct {
 	Thresholds     []thresholdJSON  `json:"thresholds"`
 	Rendezvous     []rendezvousJSON `json:"rendezvous"`
 	Pacing         []pacingJSON     `json:"pacing"`
+	Phases         []phaseJSON      `json:"phases"`
 	History        []pointJSON      `json:"history"`
 	Warnings       []string         `json:"warnings"`
 }
@@ -240,6 +241,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 			LatenessMaxMs: ms(histTime(p.Lateness, 100)), LatenessHistogram: encodeHist(p.Lateness, &err),
 		})
 	}
+	sum.Phases = phasesToJSON(s.Phases, &err)
 	for _, p := range s.History {
 		sum.History = append(sum.History, pointJSON{Time: p.Time, Seconds: finite(p.Seconds), Users: p.Users,
 			RPS: finite(p.RPS), FailPerSec: finite(p.FailPerSec), P50Ms: ms(p.P50), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
@@ -334,6 +336,7 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		s.Pacing = append(s.Pacing, &stats.PacingEntry{Task: p.Task, Iterations: p.Iterations, Late: p.Late, Skipped: p.Skipped,
 			Lateness: decode(fmt.Sprintf("pacing[%d].lateness_histogram", i), p.LatenessHistogram)})
 	}
+	s.Phases = phasesFromJSON(sum.Phases, decode)
 	for _, p := range sum.History {
 		s.History = append(s.History, stats.Point{Time: p.Time, Users: p.Users, RPS: p.RPS, FailPerSec: p.FailPerSec,
 			P50: fromMs(p.P50Ms), P95: fromMs(p.P95Ms), P99: fromMs(p.P99Ms),

@@ -65,6 +65,17 @@ func TestJSONRoundTrip(t *testing.T) {
 			t.Errorf("rendezvous %q differs after a round trip", r.Name)
 		}
 	}
+	if len(got.Phases) != len(s.Phases) || len(s.Phases) == 0 {
+		t.Fatalf("%d phase rows after a round trip, want %d (and the fixture has some)", len(got.Phases), len(s.Phases))
+	}
+	for i, p := range s.Phases {
+		g := got.Phases[i]
+		if g.Key != p.Key || g.Requests != p.Requests || g.Conns != p.Conns || g.Handshakes != p.Handshakes ||
+			!g.Connect.Equals(p.Connect) || !g.TLS.Equals(p.TLS) || !g.Send.Equals(p.Send) ||
+			!g.Wait.Equals(p.Wait) || !g.Download.Equals(p.Download) {
+			t.Errorf("phases of %s differ after a round trip", p.Key)
+		}
+	}
 	for i, p := range s.Pacing {
 		g := got.Pacing[i]
 		if g.Task != p.Task || g.Iterations != p.Iterations || g.Late != p.Late || g.Skipped != p.Skipped || !g.Lateness.Equals(p.Lateness) {
@@ -164,6 +175,8 @@ func TestReadJSONErrors(t *testing.T) {
 		{"bad histogram", `{"schema_version": 1, "requests": [{"name": "/", "histogram": "!!!"}]}`, "requests[0].histogram"},
 		// Base64, but not an HDR histogram.
 		{"not hdr", `{"schema_version": 1, "aggregated": {"histogram": "aGVsbG8gd29ybGQ="}}`, "aggregated.histogram"},
+		// A phase histogram that is not one, named by its field.
+		{"bad phase", `{"schema_version": 1, "phases": [{"name": "/", "wait": {"histogram": "!!!"}}]}`, "phases[0].wait.histogram"},
 		// A null entry must not crash the reports later.
 		{"null entry", `{"schema_version": 1, "requests": [null]}`, "requests[0] is null"},
 	}
