@@ -1,5 +1,5 @@
 // Package html renders a run's results as one self-contained HTML document:
-// run parameters, charts over time, the request, percentile, failure,
+// run parameters, charts over time, the request, percentile, phase, failure,
 // checkpoint, threshold, rendezvous and pacing tables, and the warnings a
 // reader needs before trusting the numbers. The file opens offline and
 // fetches nothing: its styles, its script and the chart library (uPlot,
@@ -83,6 +83,11 @@ type view struct {
 	Charts chartData
 	// ChartCaption says what the charts cover ("62 points over 1m2s").
 	ChartCaption string
+
+	// Phases is empty unless the run recorded request phases; PhasesTotal
+	// is their Aggregated row.
+	Phases      []phaseRow
+	PhasesTotal phaseRow
 
 	// The embedded assets, typed so html/template inserts them verbatim:
 	// they are this package's own files, never data from a run.
@@ -209,6 +214,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 			v.ThresholdsFailed++
 		}
 	}
+	v.Phases, v.PhasesTotal = buildPhases(s)
 	v.ErrorGroups = errorGroups(s.Errors)
 	for _, c := range s.Checks {
 		ratio := 0.0
