@@ -81,3 +81,45 @@ thresholds:
 		})
 	}
 }
+
+// TestAbortMarksOnlyItsRule has the same rule over two requests, only one
+// of them aborting and failing: the reason names that request, and only
+// that threshold is marked Aborted (the same rule text over the request
+// that holds did not end the run).
+func TestAbortMarksOnlyItsRule(t *testing.T) {
+	_, host := demoTarget(t)
+	src := `
+users:
+  - name: U
+    wait: {constant: 50ms}
+    tasks:
+      - steps: [{request: {url: /json, name: good}}, {request: {url: /status/500, name: bad}}]
+thresholds:
+  - {request: "GET good", rule: "failures == 0"}
+  - {request: "GET bad", rule: "failures == 0", abort: true, grace: 0s}
+`
+	r := start(t, src, host, 1, 0, engine.Options{RunTime: time.Minute})
+	snap := wait(t, r)
+	if got, want := r.Reason(), `threshold "GET bad: failures == 0" failed (abort)`; got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	tests := []struct {
+		request           string
+		wantPass, aborted bool
+	}{
+		// Held, and did not end the run, although its rule text is the same.
+		{"GET good", true, false},
+		// Failed and ended the run.
+		{"GET bad", false, true},
+	}
+	results := r.Thresholds(snap)
+	if len(results) != len(tests) {
+		t.Fatalf("%d results, want %d: %+v", len(results), len(tests), results)
+	}
+	for i, tt := range tests {
+		got := results[i]
+		if got.Request != tt.request || got.Pass != tt.wantPass || got.Aborted != tt.aborted {
+			t.Errorf("result %d: %+v; want request %q, pass %v, aborted %v", i, got, tt.request, tt.wantPass, tt.aborted)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,7 +90,7 @@ type Runner struct {
 	reason   string
 	started  time.Time
 	ended    time.Time
-	aborted  []string // threshold rules that ended the run
+	aborted  []int // indexes in plan.thresholds of the rules that ended the run
 
 	alive    atomic.Int64
 	answered atomic.Bool
@@ -561,15 +562,13 @@ func (r *Runner) Snapshot() *stats.Snapshot {
 func (r *Runner) Thresholds(s *stats.Snapshot) []thresholds.Result {
 	out := make([]thresholds.Result, 0, len(r.plan.thresholds))
 	r.mu.Lock()
-	aborted := append([]string(nil), r.aborted...)
+	aborted := append([]int(nil), r.aborted...)
 	r.mu.Unlock()
-	for _, t := range r.plan.thresholds {
+	for i, t := range r.plan.thresholds {
 		res := t.Eval(s)
-		for _, a := range aborted {
-			if a == res.Rule {
-				res.Aborted = true
-			}
-		}
+		// By index, not by rule text: the same rule over another request
+		// did not end the run.
+		res.Aborted = slices.Contains(aborted, i)
 		out = append(out, res)
 	}
 	return out
@@ -607,9 +606,13 @@ func (r *Runner) checkAborts(now time.Time) {
 		}
 		if t.CanNeverPass(snap) {
 			r.mu.Lock()
-			r.aborted = append(r.aborted, def[i].Rule)
+			r.aborted = append(r.aborted, i)
 			r.mu.Unlock()
-			r.endRun(fmt.Sprintf("threshold %q failed (abort)", def[i].Rule))
+			name := def[i].Rule
+			if def[i].Request != "" {
+				name = def[i].Request + ": " + name
+			}
+			r.endRun(fmt.Sprintf("threshold %q failed (abort)", name))
 			return
 		}
 	}
