@@ -35,6 +35,7 @@ type runFlags struct {
 	stopTimeout time.Duration
 	timeout     time.Duration
 	insecure    bool
+	phases      bool
 	seed        uint64
 	fullHistory bool
 	onlySummary bool
@@ -70,6 +71,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Var(durationValue{&f.stopTimeout}, "stop-timeout", "how long stopping users may finish their task (default 5s)")
 	fs.Var(durationValue{&f.timeout}, "timeout", "request timeout for requests that set none (default 60s)")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
+	fs.BoolVar(&f.phases, "phases", false, "time each request's connect, TLS handshake, wait (to first byte) and download, and report them")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for task choice and random waits (0: random)")
 	fs.BoolVar(&f.demo, "demo", false, "start the built-in demo target in-process and point the scenario at it")
 }
@@ -144,6 +146,7 @@ func runCmd(args []string, e env) int {
 		StopTimeout: f.stopTimeout,
 		Timeout:     f.timeout,
 		Insecure:    f.insecure,
+		Phases:      f.phases,
 		Log:         e.stderr,
 		Seed:        f.seed,
 	}
