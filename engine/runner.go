@@ -165,7 +165,7 @@ func (r *Runner) Start(users int, rate float64) error {
 		return fmt.Errorf("users must be 0 or more, not %d", users)
 	}
 	r.started = time.Now()
-	r.stats = stats.New(r.started, 4*runtime.GOMAXPROCS(0))
+	r.stats = stats.New(r.started, statsShards())
 	r.state = Spawning
 	go r.tick()
 	if r.opts.RunTime > 0 {
@@ -207,6 +207,11 @@ func (r *Runner) setUsersLocked(users int, rate float64) {
 	}
 	r.updatePendingLocked()
 }
+
+// statsShards is how many recorders users spread over: enough that users
+// on different cores rarely share one, and few enough that each request
+// row's histograms (one per shard) stay small on many-core machines.
+func statsShards() int { return min(4*runtime.GOMAXPROCS(0), 16) }
 
 // updatePendingLocked keeps Alive's count of users still to be spawned.
 func (r *Runner) updatePendingLocked() {

@@ -73,8 +73,10 @@ func (r *Recorder) Phases(k Key, p PhaseTimes) {
 	sh.mu.Lock()
 	e := sh.phases[k]
 	if e == nil {
-		e = newPhaseEntry(k)
-		sh.phases[k] = e
+		if k = r.names.admit(k); sh.phases[k] == nil {
+			sh.phases[k] = newPhaseEntry(k)
+		}
+		e = sh.phases[k]
 	}
 	e.record(p)
 	sh.mu.Unlock()

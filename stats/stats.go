@@ -119,9 +119,10 @@ func New(start time.Time, shards int) *Stats {
 		interval:   newIntervalHist(),
 		rendezvous: make(map[string]*RendezvousEntry),
 	}
+	names := newNameSet(MaxNames)
 	for i := range s.shards {
 		s.shards[i] = newShard()
-		s.recorders[i] = Recorder{sh: s.shards[i]}
+		s.recorders[i] = Recorder{sh: s.shards[i], names: names}
 	}
 	return s
 }
@@ -179,7 +180,8 @@ func (s *Stats) Rendezvous(name string, size int, reason ReleaseReason, waits []
 // only the shard's own lock and do not allocate once a request name, check or
 // error has been seen.
 type Recorder struct {
-	sh *shard
+	sh    *shard
+	names *nameSet
 }
 
 // Request records one finished request of row k that took elapsed and read
@@ -193,8 +195,10 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	sh.mu.Lock()
 	e := sh.entries[k]
 	if e == nil {
-		e = &rec{hist: newHist()}
-		sh.entries[k] = e
+		if k = r.names.admit(k); sh.entries[k] == nil {
+			sh.entries[k] = &rec{hist: newHist()}
+		}
+		e = sh.entries[k]
 	}
 	if e.requests == 0 || elapsed < e.min {
 		e.min = elapsed
