@@ -103,6 +103,9 @@ func (s *requestStep) run(u *vuser) result {
 	// Let go of the response, any parsed HTML tree and the body buffer
 	// before thinking: an idle user should hold nothing.
 	u.src.Reset(nil)
+	if cap(u.decoded) > 64<<10 {
+		u.decoded = nil // a thinking user keeps no large buffer
+	}
 	clear(u.view.values)
 	u.view = respView{values: u.view.values[:0]}
 	u.x.release()
@@ -316,7 +319,15 @@ func describe(err error, timeout time.Duration) string {
 // examine runs the status rule, the extractors and the checks on a
 // response. It returns the failure text, or "".
 func (s *requestStep) examine(u *vuser, key stats.Key, resp *fasthttp.Response, elapsed time.Duration, tr *RequestTrace) string {
-	u.view.resp, u.view.body, u.view.elapsed = resp, u.x.body, elapsed
+	body := u.x.body
+	if enc := resp.Header.ContentEncoding(); len(enc) > 0 && (len(s.extract) > 0 || len(s.checks) > 0 || tr != nil) {
+		u.decoded = decodedBody(u.decoded, body, enc, u.x.bodyCap)
+		body = u.decoded
+		if tr != nil {
+			tr.RespBody = excerpt(body)
+		}
+	}
+	u.view.resp, u.view.body, u.view.elapsed = resp, body, elapsed
 	u.src.Reset(&u.view)
 	failed := ""
 	code := resp.StatusCode()

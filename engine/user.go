@@ -48,6 +48,7 @@ type vuser struct {
 	// Per-request scratch space, reused so that a request allocates little.
 	scratch []byte
 	urlBuf  []byte
+	decoded []byte // a compressed response's body, decoded for extractors
 	x       exchange
 	view    respView
 	src     *extractors.Source
