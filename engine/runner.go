@@ -78,11 +78,15 @@ type Runner struct {
 	ctx    context.Context // cancelled by a hard stop
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	state    State
-	users    []*vuser // live users, in spawn order
-	byKind   []int    // live users per user type
-	spawned  []int    // users ever spawned per user type, for interleaving
+	mu      sync.Mutex
+	state   State
+	users   []*vuser // live users, in spawn order
+	byKind  []int    // live users per user type
+	spawned []int    // users ever spawned per user type, for interleaving
+	// quit counts, per user type, users that ended by themselves (stop-user,
+	// an exhausted pool) since the last Start or SetUsers. The spawner counts
+	// them against the target: replacing them would spawn users without end.
+	quit     []int
 	target   int
 	rate     float64
 	spawnGen int
@@ -125,6 +129,7 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 		cancel:  cancel,
 		byKind:  make([]int, len(plan.users)),
 		spawned: make([]int, len(plan.users)),
+		quit:    make([]int, len(plan.users)),
 		done:    make(chan struct{}),
 		live:    map[int]*vuser{},
 	}
@@ -196,6 +201,7 @@ func (r *Runner) SetUsers(users int, rate float64) error {
 func (r *Runner) setUsersLocked(users int, rate float64) {
 	r.target, r.rate = users, rate
 	r.spawnGen++
+	clear(r.quit)
 	if len(r.users) > users {
 		r.trimLocked(users)
 	}
@@ -217,7 +223,7 @@ func statsShards() int { return min(4*runtime.GOMAXPROCS(0), 16) }
 func (r *Runner) updatePendingLocked() {
 	n := 0
 	if r.state == Spawning {
-		n = max(0, r.target-len(r.users))
+		n = max(0, r.target-len(r.users)-r.quitLocked())
 	}
 	if int64(n) != r.pending.Swap(int64(n)) {
 		r.populationChanged()
@@ -264,10 +270,11 @@ func (r *Runner) nextKindLocked() int {
 	want := r.targets(r.target)
 	best, bestGap := -1, 0.0
 	for i := range want {
-		if r.byKind[i] >= want[i] {
+		have := r.byKind[i] + r.quit[i]
+		if have >= want[i] {
 			continue
 		}
-		gap := float64(want[i]-r.byKind[i]) / float64(want[i])
+		gap := float64(want[i]-have) / float64(want[i])
 		if best < 0 || gap > bestGap {
 			best, bestGap = i, gap
 		}
@@ -286,7 +293,7 @@ func (r *Runner) spawn(gen int) {
 			return
 		}
 		kind := -1
-		if len(r.users) < r.target {
+		if len(r.users)+r.quitLocked() < r.target {
 			kind = r.nextKindLocked()
 		}
 		if kind < 0 {
@@ -315,6 +322,15 @@ func (r *Runner) spawn(gen int) {
 			}
 		}
 	}
+}
+
+// quitLocked is the number of users that ended by themselves.
+func (r *Runner) quitLocked() int {
+	n := 0
+	for _, e := range r.quit {
+		n += e
+	}
+	return n
 }
 
 func (r *Runner) mixLocked() string {
@@ -417,6 +433,7 @@ func (r *Runner) userExited(u *vuser) {
 	select {
 	case <-u.stop: // already removed when it was asked to stop
 	default:
+		r.quit[u.kind]++
 		close(u.stop)
 		r.removeLocked(u)
 		r.alive.Add(-1)
