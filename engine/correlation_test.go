@@ -597,19 +597,25 @@ func TestOnFailure(t *testing.T) {
 	tests := []struct {
 		name   string
 		failer string // the failing step
-		iters  int64  // 0: the run must end by itself
+		users  int
+		rate   float64
+		iters  int64 // 0: the run must end by itself
 		want   map[string]int
 		reason string
 	}{
-		// The next step runs anyway.
-		{"continue", `{request: {url: /fail}}`, 4, map[string]int{"/fail": 4, "/after": 4, "/bye": 2}, ""},
+		// The next step runs anyway. (One user: with more, the run could
+		// end before the spawner started the second.)
+		{"continue", `{request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 4, "/bye": 1}, ""},
 		// The rest of the task is skipped, the next iteration runs.
-		{"end-iteration", `{on_failure: end-iteration, request: {url: /fail}}`, 4, map[string]int{"/fail": 4, "/after": 0, "/bye": 2}, ""},
+		{"end-iteration", `{on_failure: end-iteration, request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 0, "/bye": 1}, ""},
 		// A failed extraction counts as a failed step too.
-		{"end-iteration on a miss", `{on_failure: end-iteration, request: {url: /ok, extract: [{var: x, regex: nothing}]}}`, 4, map[string]int{"/ok": 4, "/after": 0, "/bye": 2}, ""},
-		// Each user stops after its first failure, runs on_stop, and the
-		// run ends when both have stopped.
-		{"stop-user", `{on_failure: stop-user, request: {url: /fail}}`, 0, map[string]int{"/fail": 2, "/after": 0, "/bye": 2}, "all users finished"},
+		{"end-iteration on a miss", `{on_failure: end-iteration, request: {url: /ok, extract: [{var: x, regex: nothing}]}}`, 1, 0, 4, map[string]int{"/ok": 4, "/after": 0, "/bye": 1}, ""},
+		// Each user stops after its first failure and runs on_stop, and is
+		// not replaced: the run ends when all three have stopped, even
+		// though they stop while the others are still being spawned.
+		{"stop-user", `{on_failure: stop-user, request: {url: /fail}}`, 3, 20, 0, map[string]int{"/fail": 3, "/after": 0, "/bye": 3}, "all users finished"},
+		// The same with every user started at once.
+		{"stop-user at once", `{on_failure: stop-user, request: {url: /fail}}`, 3, 0, 0, map[string]int{"/fail": 3, "/after": 0, "/bye": 3}, "all users finished"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -625,15 +631,15 @@ users:
       - request: {url: /bye}
 `, tt.failer)
 			before := len(rc.all())
-			r := start(t, src, srv.URL, 2, 0, engine.Options{Iterations: tt.iters})
-			wait(t, r)
+			r := start(t, src, srv.URL, tt.users, tt.rate, engine.Options{Iterations: tt.iters})
+			snap := wait(t, r)
 			got := map[string]int{}
 			for _, h := range rc.all()[before:] {
 				got[h.path]++
 			}
 			for path, want := range tt.want {
 				if got[path] != want {
-					t.Errorf("%s: server saw %d, want %d (all: %v)", path, got[path], want, got)
+					t.Errorf("%s: server saw %d, want %d (all: %v; engine: %d requests, errors %v; reason %q)", path, got[path], want, got, snap.Total.Requests, errorsOf(snap), r.Reason())
 				}
 			}
 			if tt.reason != "" && r.Reason() != tt.reason {
