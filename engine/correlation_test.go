@@ -365,6 +365,9 @@ users:
           url: /login
           form: {username: "user${user_id}", password: "pass${user_id}"}
           extract: [{var: csrf, xpath: "//input[@name='csrf']/@value"}]
+      # Every user logs in before any orders, so that all 50 take part
+      # however fast the first ones use up the iterations.
+      - rendezvous: {name: all in, count: 50, timeout: 15s}
     tasks:
       - steps:
           - request:

@@ -54,6 +54,9 @@ data:
 users:
   - name: Visitor
     wait: {constant: 0s}
+    on_start:
+      # All five start before any of them can use up the iterations.
+      - rendezvous: {name: all in, count: 5, timeout: 15s}
     tasks:
       - steps:
           - use: urls
@@ -95,6 +98,9 @@ data:
 users:
   - name: Newcomer
     wait: {constant: 0s}
+    on_start:
+      # All ten start before the rows can run out and stop the test.
+      - rendezvous: {name: all in, count: 10, timeout: 15s}
     tasks:
       - steps:
           - use: signups
