@@ -110,11 +110,20 @@ func (s *useStep) run(u *vuser) result {
 		return resultStopUser
 	default:
 		u.rec.Request(stats.Key{Method: "POOL", Name: s.name}, 0, 0, err.Error())
-		if s.onFailure == "" {
-			// A user without its row cannot go on with this iteration.
-			return resultEndIteration
+		// A row from an earlier draw is no longer this user's (another user
+		// may hold it now): no later step may send it.
+		delete(u.vars, s.name)
+		if s.onFailure != scenario.Continue && s.onFailure != "" {
+			return failure(s.onFailure)
 		}
-		return failure(s.onFailure)
+		// Continue, the default, cannot mean going on without the row: the
+		// iteration's requests would all fail on the unset variable and hide
+		// the one real failure. Without the row it draws in on_start (its
+		// account, say) the user cannot go on at all.
+		if !u.inTask {
+			return resultStopUser
+		}
+		return resultEndIteration
 	}
 }
 
