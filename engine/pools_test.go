@@ -290,45 +290,101 @@ users:
 	}
 }
 
-// TestPoolRecycleTimeout has two users want the one row of a pool: the
-// second waits out the pool's timeout and gets a counted POOL failure
-// instead of hanging, and stops as its step says.
+// TestPoolRecycleTimeout has two users want the one row of a pool in
+// on_start: the second waits out the pool's timeout and gets a counted POOL
+// failure instead of hanging, and stops, since it has no row to work with.
 func TestPoolRecycleTimeout(t *testing.T) {
-	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
-	src := `
+	tests := []struct {
+		name string
+		use  string // the on_start step
+	}{
+		// Told to stop.
+		{"stop-user", `{use: accounts, on_failure: stop-user}`},
+		// By default: it does not go on into its tasks without its row,
+		// where every request would fail on the unset ${accounts.u}.
+		{"default", `{use: accounts}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rc recorder
+			srv := httptest.NewServer(rc.wrap(nil))
+			defer srv.Close()
+			src := `
 data:
   accounts: {mode: unique-recycle, timeout: 200ms, rows: [{u: only}]}
 users:
   - name: Member
     wait: {constant: 50ms}
     on_start:
-      - {use: accounts, on_failure: stop-user}
+      - ` + tt.use + `
     tasks:
       - steps:
           - request: {url: "/work?u=${user_id}&as=${accounts.u}", name: work}
 `
-	r := start(t, src, srv.URL, 2, 0, engine.Options{RunTime: time.Second})
-	snap := wait(t, r)
-	e := entry(t, snap, "POOL", "accounts")
-	if e.Requests != 1 || e.Failures != 1 {
-		t.Errorf("POOL accounts: %d draws, %d failures; want 1, 1", e.Requests, e.Failures)
+			r := start(t, src, srv.URL, 2, 0, engine.Options{RunTime: time.Second})
+			snap := wait(t, r)
+			e := entry(t, snap, "POOL", "accounts")
+			if e.Requests != 1 || e.Failures != 1 {
+				t.Errorf("POOL accounts: %d draws, %d failures; want 1, 1", e.Requests, e.Failures)
+			}
+			for text, n := range errorsOf(snap) {
+				if !strings.Contains(text, `data pool "accounts"`) || !strings.Contains(text, "200ms") {
+					t.Errorf("error %q (×%d), want only the pool's, naming it and its timeout", text, n)
+				}
+			}
+			if w := entry(t, snap, "GET", "work"); w.Failures != 0 || w.Requests == 0 {
+				t.Errorf("work: %d requests, %d failures; want some, 0", w.Requests, w.Failures)
+			}
+			// Only the holder worked; the other stopped after its timeout.
+			if got := rc.byUser(); len(got) != 1 {
+				t.Errorf("%d users worked, want 1", len(got))
+			}
+			if r.Reason() != "run time reached" {
+				t.Errorf("the run ended with %q, want run time reached", r.Reason())
+			}
+		})
 	}
-	for text, n := range errorsOf(snap) {
-		if !strings.Contains(text, `data pool "accounts"`) || !strings.Contains(text, "200ms") {
-			t.Errorf("error %q (×%d), want it to name the pool and its timeout", text, n)
+}
+
+// TestPoolRecycleTimeoutInTask has two users take turns on the one row of
+// a pool drawn in a task, each holding it longer than the other may wait.
+// A user whose draw timed out must not go on with the row of its previous
+// iteration, which it gave back and another user now holds: every request
+// the server sees is covered by a draw that succeeded.
+func TestPoolRecycleTimeoutInTask(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(nil))
+	defer srv.Close()
+	src := `
+data:
+  accounts: {mode: unique-recycle, timeout: 100ms, rows: [{u: only}]}
+users:
+  - name: Member
+    wait: {constant: 0s}
+    tasks:
+      - steps:
+          - use: accounts
+          - request: {url: "/work?u=${user_id}&as=${accounts.u}", name: work}
+          - think: 250ms
+`
+	tr := &tracer{}
+	snap := runToEnd(t, src, srv.URL, 2, 0, engine.Options{RunTime: 1500 * time.Millisecond, Tracer: tr})
+	tr.mu.Lock()
+	draws := 0
+	for _, s := range tr.sets {
+		if strings.Contains(s, " accounts=") {
+			draws++
 		}
 	}
-	if w := entry(t, snap, "GET", "work"); w.Failures != 0 || w.Requests == 0 {
-		t.Errorf("work: %d requests, %d failures; want some, 0", w.Requests, w.Failures)
+	tr.mu.Unlock()
+	if got := rc.count("/work"); got != draws {
+		t.Errorf("the server got %d requests for %d successful draws; want one per draw", got, draws)
 	}
-	// Only the holder worked; the other stopped after its timeout.
-	if got := rc.byUser(); len(got) != 1 {
-		t.Errorf("%d users worked, want 1", len(got))
+	if e := entry(t, snap, "POOL", "accounts"); e.Failures == 0 {
+		t.Errorf("no draw timed out; the test did not test anything")
 	}
-	if r.Reason() != "run time reached" {
-		t.Errorf("the run ended with %q, want run time reached", r.Reason())
+	if w := entry(t, snap, "GET", "work"); w.Failures != 0 {
+		t.Errorf("work: %d failures (%v), want 0: a user without its row must not send the request", w.Failures, errorsOf(snap))
 	}
 }
 
