@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -166,6 +168,73 @@ users:
 			}
 			if n != len(tt.want) {
 				t.Errorf("%d checkpoints counted for this request, want %d", n, len(tt.want))
+			}
+		})
+	}
+}
+
+// TestOnFailure checks what a failed step does to its user: continue (the
+// default), end the iteration, or stop the user (whose on_stop still runs).
+func TestOnFailure(t *testing.T) {
+	var rc recorder
+	srv := httptest.NewServer(rc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			http.Error(w, "no", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, "ok")
+	})))
+	defer srv.Close()
+	tests := []struct {
+		name   string
+		failer string // the failing step
+		users  int
+		rate   float64
+		iters  int64 // 0: the run must end by itself
+		want   map[string]int
+		reason string
+	}{
+		// The next step runs anyway. (One user: with more, the run could
+		// end before the spawner started the second.)
+		{"continue", `{request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 4, "/bye": 1}, ""},
+		// The rest of the task is skipped, the next iteration runs.
+		{"end-iteration", `{on_failure: end-iteration, request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 0, "/bye": 1}, ""},
+		// A failed extraction counts as a failed step too.
+		{"end-iteration on a miss", `{on_failure: end-iteration, request: {url: /ok, extract: [{var: x, regex: nothing}]}}`, 1, 0, 4, map[string]int{"/ok": 4, "/after": 0, "/bye": 1}, ""},
+		// Each user stops after its first failure and runs on_stop, and is
+		// not replaced: the run ends when all three have stopped, even
+		// though they stop while the others are still being spawned.
+		{"stop-user", `{on_failure: stop-user, request: {url: /fail}}`, 3, 20, 0, map[string]int{"/fail": 3, "/after": 0, "/bye": 3}, "all users finished"},
+		// The same with every user started at once.
+		{"stop-user at once", `{on_failure: stop-user, request: {url: /fail}}`, 3, 0, 0, map[string]int{"/fail": 3, "/after": 0, "/bye": 3}, "all users finished"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := fmt.Sprintf(`
+users:
+  - name: U
+    wait: {constant: 0s}
+    tasks:
+      - steps:
+          - %s
+          - request: {url: /after}
+    on_stop:
+      - request: {url: /bye}
+`, tt.failer)
+			before := len(rc.all())
+			r := start(t, src, srv.URL, tt.users, tt.rate, engine.Options{Iterations: tt.iters})
+			snap := wait(t, r)
+			got := map[string]int{}
+			for _, h := range rc.all()[before:] {
+				got[h.path]++
+			}
+			for path, want := range tt.want {
+				if got[path] != want {
+					t.Errorf("%s: server saw %d, want %d (all: %v; engine: %d requests, errors %v; reason %q)", path, got[path], want, got, snap.Total.Requests, errorsOf(snap), r.Reason())
+				}
+			}
+			if tt.reason != "" && r.Reason() != tt.reason {
+				t.Errorf("run ended with %q, want %q", r.Reason(), tt.reason)
 			}
 		})
 	}
