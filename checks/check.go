@@ -154,7 +154,7 @@ func (k *Check) Run(src *extractors.Source) (ok bool, msg string) {
 		if bytes.Contains(resp.Body(), k.sub) {
 			return true, ""
 		}
-		return k.fail("not found in body of %d bytes", len(resp.Body()))
+		return k.fail("not found in the body")
 	case scenario.CheckNotContains:
 		if i := bytes.Index(resp.Body(), k.sub); i >= 0 {
 			return k.fail("found at byte %d of the body", i)
@@ -170,7 +170,7 @@ func (k *Check) Run(src *extractors.Source) (ok bool, msg string) {
 			return k.fail("%v", err)
 		}
 		if !found {
-			return k.fail("no node in body of %d bytes", len(resp.Body()))
+			return k.fail("no node in the body")
 		}
 		return k.compare(val)
 	case scenario.CheckHeader:
@@ -189,7 +189,7 @@ func (k *Check) Run(src *extractors.Source) (ok bool, msg string) {
 		return k.compare(strings.Join(vals, ", "))
 	case scenario.CheckMaxTime:
 		if e := resp.Elapsed(); e > k.maxTime {
-			return k.fail("took %v", e.Round(time.Microsecond))
+			return k.fail("exceeded")
 		}
 		return true, ""
 	case scenario.CheckExpr:
@@ -203,11 +203,11 @@ func (k *Check) runRegex(body []byte) (bool, string) {
 		if k.re.Match(body) {
 			return true, ""
 		}
-		return k.fail("no match in body of %d bytes", len(body))
+		return k.fail("no match in the body")
 	}
 	m := k.re.FindSubmatchIndex(body)
 	if m == nil {
-		return k.fail("no match in body of %d bytes", len(body))
+		return k.fail("no match in the body")
 	}
 	lo, hi := m[2*k.group], m[2*k.group+1]
 	if lo < 0 {
@@ -220,9 +220,9 @@ func (k *Check) runJSON(body []byte) (bool, string) {
 	r := k.json.Get(body)
 	if !r.Exists() {
 		if !gjson.ValidBytes(body) {
-			return k.fail("body of %d bytes is not valid JSON", len(body))
+			return k.fail("the body is not valid JSON")
 		}
-		return k.fail("not found in JSON body of %d bytes", len(body))
+		return k.fail("not found in the JSON body")
 	}
 	if k.cmp == nil {
 		return true, ""

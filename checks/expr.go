@@ -205,7 +205,7 @@ func (e *exprCheck) run(k *Check, src *extractors.Source) (bool, string) {
 	if b, _ := out.(bool); b {
 		return true, ""
 	}
-	return k.fail("false (status %d, %.1f ms, body of %d bytes)", env.Status, env.Elapsed, len(resp.Body()))
+	return k.fail("false (status %d)", env.Status)
 }
 
 // firstLine keeps the message of an expr runtime error and drops the

@@ -162,7 +162,7 @@ func groupOf(body []byte, m []int, g int) cand {
 func (regexFinder) where(src *Source) string { return bodyWhere(src) }
 
 func bodyWhere(src *Source) string {
-	return fmt.Sprintf("in body of %d bytes", len(src.resp.Body()))
+	return "in the body"
 }
 
 type boundaryFinder struct{ left, right []byte }
@@ -211,9 +211,9 @@ func (f jsonFinder) find(src *Source, p *picker) error {
 func (f jsonFinder) where(src *Source) string {
 	body := src.resp.Body()
 	if !gjson.ValidBytes(body) {
-		return fmt.Sprintf("(body of %d bytes is not valid JSON)", len(body))
+		return "(the body is not valid JSON)"
 	}
-	return fmt.Sprintf("in JSON body of %d bytes (gjson path %q)", len(body), f.p.gpath)
+	return fmt.Sprintf("in the JSON body (gjson path %q)", f.p.gpath)
 }
 
 type xpathFinder struct{ x *XPath }

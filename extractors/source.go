@@ -109,7 +109,7 @@ func (s *Source) parse() {
 	if isXML(s.contentType(), body) {
 		doc, err := xmlquery.Parse(&s.reader)
 		if err != nil {
-			s.parseErr = fmt.Errorf("body of %d bytes is not well-formed XML: %v", len(body), err)
+			s.parseErr = fmt.Errorf("the body is not well-formed XML: %v", err)
 			return
 		}
 		s.xmlDoc = doc
@@ -119,7 +119,7 @@ func (s *Source) parse() {
 	// only come from the reader, which reads memory.
 	doc, err := html.Parse(&s.reader)
 	if err != nil {
-		s.parseErr = fmt.Errorf("parsing body of %d bytes as HTML: %v", len(body), err)
+		s.parseErr = fmt.Errorf("parsing the body as HTML: %v", err)
 		return
 	}
 	s.htmlDoc = doc

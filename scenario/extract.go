@@ -103,10 +103,10 @@ func (p *parser) match(n *yaml.Node) (string, bool) {
 	if contains(matchWords, s) {
 		return s, true
 	}
-	if i, err := strconv.ParseInt(s, 10, 32); err == nil && i >= 0 {
+	if i, err := strconv.ParseInt(s, 10, 32); err == nil {
 		return strconv.FormatInt(i, 10), true
 	}
-	p.errorf(deref(n), "extract.match: expected first, last, random, all or an index (0, 1, ...), got %q", s)
+	p.errorf(deref(n), "extract.match: expected first, last, random, all or an index (0, 1, ...; -1 is the last), got %q", s)
 	return "", false
 }
 
