@@ -96,6 +96,8 @@ func (s *useStep) run(u *vuser) result {
 		u.vars[s.name] = map[string]string(row)
 		if u.inTask {
 			u.taskPools = append(u.taskPools, s.pool)
+		} else {
+			u.keepLifeRow(s.pool, row)
 		}
 		if u.r.tracer != nil {
 			u.r.tracer.Set(u.id, s.name, row)

@@ -42,7 +42,8 @@ type vuser struct {
 	// not lose the user's lifetime row. Both by pool index, made on first use.
 	holders     []*datasource.Holder
 	taskHolders []*datasource.Holder
-	taskPools   []int // pools drawn in the current task iteration
+	taskPools   []int            // pools drawn in the current task iteration
+	lifeRows    []datasource.Row // rows drawn outside tasks, by pool index
 	inTask      bool
 
 	// Per-request scratch space, reused so that a request allocates little.
@@ -218,7 +219,28 @@ func (u *vuser) runSteps(steps []step) result {
 
 func (u *vuser) releaseTaskPools() {
 	for _, p := range u.taskPools {
-		u.r.plan.pools[p].Release(u.taskHolders[p])
+		pool := u.r.plan.pools[p]
+		pool.Release(u.taskHolders[p])
+		if pool.Mode() != scenario.UniqueRecycle {
+			continue
+		}
+		// The row now belongs to the pool (another user may hold it next):
+		// no later step of this user may send it. The row it holds for its
+		// life, if any, is what `${pool.column}` means again.
+		name := u.r.plan.Scenario.Data[p].Name
+		if p < len(u.lifeRows) && u.lifeRows[p] != nil {
+			u.vars[name] = map[string]string(u.lifeRows[p])
+		} else {
+			delete(u.vars, name)
+		}
 	}
 	u.taskPools = u.taskPools[:0]
+}
+
+// keepLifeRow remembers a row drawn outside a task, held for the user's life.
+func (u *vuser) keepLifeRow(pool int, row datasource.Row) {
+	if u.lifeRows == nil {
+		u.lifeRows = make([]datasource.Row, len(u.r.plan.pools))
+	}
+	u.lifeRows[pool] = row
 }
