@@ -26,11 +26,12 @@ type jarCookie struct {
 // store records the Set-Cookie headers of a response to a request for
 // host (without port) and path.
 func (j *cookieJar) store(resp *fasthttp.Response, host string, path []byte, now time.Time) {
-	resp.Header.VisitAllCookie(func(_, value []byte) {
-		c := fasthttp.AcquireCookie()
-		defer fasthttp.ReleaseCookie(c)
+	c := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(c)
+	for _, value := range resp.Header.Cookies() {
+		c.Reset()
 		if c.ParseBytes(value) != nil || len(c.Key()) == 0 {
-			return
+			continue
 		}
 		jc := jarCookie{
 			name:   string(c.Key()),
@@ -40,7 +41,7 @@ func (j *cookieJar) store(resp *fasthttp.Response, host string, path []byte, now
 		}
 		if d := strings.ToLower(strings.TrimPrefix(string(c.Domain()), ".")); d != "" {
 			if !domainMatch(host, d) {
-				return // a server may not set cookies for another site
+				continue // a server may not set cookies for another site
 			}
 			jc.domain = d
 		} else {
@@ -62,7 +63,7 @@ func (j *cookieJar) store(resp *fasthttp.Response, host string, path []byte, now
 			expired = !exp.After(now)
 		}
 		j.set(jc, expired)
-	})
+	}
 }
 
 func (j *cookieJar) set(jc jarCookie, expired bool) {
@@ -102,16 +103,6 @@ func (j *cookieJar) apply(req *fasthttp.Request, host string, path []byte, secur
 		}
 		req.Header.SetCookie(c.name, c.value)
 	}
-}
-
-// get returns the value of the cookie named name that applies to host.
-func (j *cookieJar) get(name, host string) (string, bool) {
-	for _, c := range j.cookies {
-		if c.name == name && (c.domain == host || !c.hostOnly && domainMatch(host, c.domain)) {
-			return c.value, true
-		}
-	}
-	return "", false
 }
 
 func domainMatch(host, domain string) bool {

@@ -67,19 +67,19 @@ func (t *RequestTrace) request(req *fasthttp.Request) {
 	if t.Body == "" && req.PostArgs().Len() > 0 {
 		t.Body = excerpt(req.PostArgs().QueryString())
 	}
-	req.Header.VisitAll(func(k, v []byte) {
+	for k, v := range req.Header.All() {
 		t.Header = append(t.Header, [2]string{string(k), string(v)})
-	})
-	req.Header.VisitAllCookie(func(k, v []byte) {
+	}
+	for k, v := range req.Header.Cookies() {
 		t.Header = append(t.Header, [2]string{"Cookie", string(k) + "=" + string(v)})
-	})
+	}
 }
 
 func (t *RequestTrace) response(resp *fasthttp.Response, body []byte, size int64, elapsed time.Duration) {
 	t.Status = resp.StatusCode()
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		t.RespHdr = append(t.RespHdr, [2]string{string(k), string(v)})
-	})
+	}
 	t.RespBody = excerpt(body)
 	t.Size = size
 	t.Elapsed = elapsed
