@@ -47,12 +47,16 @@ func readFile(t testing.TB, name string) []byte {
 	return b
 }
 
+// sharedTestdata holds the canned page and JSON document that the
+// extractors tests use too: checks and extractors read the same bodies.
+const sharedTestdata = "../extractors/testdata/"
+
 // htmlPage is the ~5 KB order page in testdata.
 func htmlPage(t testing.TB) *canned {
 	return &canned{
 		status:  200,
 		header:  http.Header{"Content-Type": {"text/html; charset=utf-8"}, "X-Trace": {"a", "b"}},
-		body:    readFile(t, "testdata/page.html"),
+		body:    readFile(t, sharedTestdata+"page.html"),
 		elapsed: 120 * time.Millisecond,
 	}
 }
@@ -62,7 +66,7 @@ func jsonDoc(t testing.TB) *canned {
 	return &canned{
 		status:  200,
 		header:  http.Header{"Content-Type": {"application/json"}},
-		body:    readFile(t, "testdata/items.json"),
+		body:    readFile(t, sharedTestdata+"items.json"),
 		elapsed: 35 * time.Millisecond,
 	}
 }
