@@ -78,11 +78,10 @@ type Runner struct {
 	ctx    context.Context // cancelled by a hard stop
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	state   State
-	users   []*vuser // live users, in spawn order
-	byKind  []int    // live users per user type
-	spawned []int    // users ever spawned per user type, for interleaving
+	mu     sync.Mutex
+	state  State
+	users  []*vuser // live users, in spawn order
+	byKind []int    // live users per user type
 	// quit counts, per user type, users that ended by themselves (stop-user,
 	// an exhausted pool) since the last Start or SetUsers. The spawner counts
 	// them against the target: replacing them would spawn users without end.
@@ -122,16 +121,15 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{
-		plan:    plan,
-		opts:    opts,
-		tracer:  opts.Tracer,
-		ctx:     ctx,
-		cancel:  cancel,
-		byKind:  make([]int, len(plan.users)),
-		spawned: make([]int, len(plan.users)),
-		quit:    make([]int, len(plan.users)),
-		done:    make(chan struct{}),
-		live:    map[int]*vuser{},
+		plan:   plan,
+		opts:   opts,
+		tracer: opts.Tracer,
+		ctx:    ctx,
+		cancel: cancel,
+		byKind: make([]int, len(plan.users)),
+		quit:   make([]int, len(plan.users)),
+		done:   make(chan struct{}),
+		live:   map[int]*vuser{},
 	}
 	if opts.Insecure {
 		r.tls = &tls.Config{InsecureSkipVerify: true}
@@ -349,7 +347,6 @@ func (r *Runner) startUserLocked(kind int) {
 	r.users = append(r.users, u)
 	r.live[u.id] = u
 	r.byKind[kind]++
-	r.spawned[kind]++
 	r.alive.Add(1)
 	r.pending.Add(-1)
 	r.stats.SetUsers(len(r.users))
@@ -619,8 +616,7 @@ func (r *Runner) tick() {
 func (r *Runner) checkAborts(now time.Time) {
 	var snap *stats.Snapshot
 	for i, t := range r.plan.thresholds {
-		def := r.plan.Scenario.Thresholds
-		if i >= len(def) || !def[i].Abort || now.Sub(r.started) < def[i].Grace {
+		if !t.Abort || now.Sub(r.started) < t.Grace {
 			continue
 		}
 		if snap == nil {
@@ -630,9 +626,9 @@ func (r *Runner) checkAborts(now time.Time) {
 			r.mu.Lock()
 			r.aborted = append(r.aborted, i)
 			r.mu.Unlock()
-			name := def[i].Rule
-			if def[i].Request != "" {
-				name = def[i].Request + ": " + name
+			name := t.Rule
+			if t.Request != "" {
+				name = t.Request + ": " + name
 			}
 			r.endRun(fmt.Sprintf("threshold %q failed (abort)", name))
 			return
@@ -653,14 +649,13 @@ func (r *Runner) logf(format string, args ...any) {
 // requests all failed without one could not reach its target.
 func (r *Runner) Answered() bool { return r.answered.Load() }
 
-// Warnings are what a reader must know to trust a snapshot's numbers.
+// Warnings are what a reader must know to trust a snapshot's numbers and
+// that only the engine can tell (stalls, held-back paced iterations); the
+// saturation warning comes with the snapshot itself (reports.Warnings).
 func (r *Runner) Warnings(s *stats.Snapshot) []string {
 	var out []string
 	if s == nil {
 		return nil
-	}
-	if s.Saturated {
-		out = append(out, fmt.Sprintf("loadrun's CPU was saturated (%.0f%% now): response times include the generator's own queueing; use fewer users or more machines", s.CPU))
 	}
 	out = append(out, stallWarnings(s)...)
 	var late, skipped int64

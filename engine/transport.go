@@ -46,7 +46,6 @@ type hostConn struct {
 	addr     string // host:port, to dial
 	isTLS    bool
 	conn     atomic.Pointer[connBox]
-	reqs     int // requests sent on the current connection
 }
 
 // connBox lets abort close the current connection from another goroutine.
@@ -205,7 +204,6 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 			}
 			box = &connBox{c: c}
 			hc.conn.Store(box)
-			hc.reqs = 0
 			if s.aborted.Load() { // abort raced with the dial
 				c.Close()
 				return 0, errAborted
@@ -221,7 +219,6 @@ func (s *session) roundTrip(hc *hostConn, req *fasthttp.Request, resp *fasthttp.
 			if pt != nil {
 				addPhases(&x.phases, pt)
 			}
-			hc.reqs++
 			if resp.ConnectionClose() || req.ConnectionClose() {
 				s.drop(hc, box)
 			}

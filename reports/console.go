@@ -299,7 +299,7 @@ func WriteSummary(w io.Writer, run Run, s *stats.Snapshot) error {
 	if err := WriteThresholds(w, run.Thresholds); err != nil {
 		return err
 	}
-	warnings := summaryWarnings(run, s)
+	warnings := Warnings(run, s)
 	if len(warnings) == 0 {
 		return nil
 	}
@@ -311,9 +311,9 @@ func WriteSummary(w io.Writer, run Run, s *stats.Snapshot) error {
 	return p.err
 }
 
-// summaryWarnings are the run's warnings plus the saturation warning, which
+// Warnings are the run's warnings plus the saturation warning, which
 // is derived from the snapshot so that every report agrees on it.
-func summaryWarnings(run Run, s *stats.Snapshot) []string {
+func Warnings(run Run, s *stats.Snapshot) []string {
 	warnings := append([]string(nil), run.Warnings...)
 	if s.Saturated {
 		warnings = append(warnings, fmt.Sprintf("generator CPU was saturated (%.0f%%): latencies include loadrun's own queueing", finite(s.CPU)))

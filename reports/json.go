@@ -206,7 +206,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		Rendezvous: []rendezvousJSON{},
 		Pacing:     []pacingJSON{},
 		History:    []pointJSON{},
-		Warnings:   append([]string{}, summaryWarnings(run, s)...),
+		Warnings:   append([]string{}, Warnings(run, s)...),
 	}
 	var err error
 	for _, e := range s.Entries {
@@ -358,7 +358,7 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 // runWarnings drops the saturation warning WriteJSON added from the
 // snapshot, so that it is not shown twice by reports of the rebuilt run.
 func runWarnings(warnings []string, s *stats.Snapshot) []string {
-	derived := summaryWarnings(Run{}, s)
+	derived := Warnings(Run{}, s)
 	if n := len(warnings) - len(derived); n >= 0 && len(derived) > 0 && warnings[n] == derived[0] {
 		warnings = warnings[:n]
 	}

@@ -178,7 +178,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 	elapsed := s.Duration()
 	v := &view{
 		Run:       buildRun(run, s),
-		Warnings:  warnings(run, s),
+		Warnings:  reports.Warnings(run, s),
 		Entries:   make([]entryRow, 0, len(s.Entries)),
 		Total:     buildEntry(total, s),
 		Charts:    buildCharts(s.History),
@@ -322,16 +322,6 @@ func errorGroups(errs []*stats.ErrorEntry) []errorGroup {
 		}
 	}
 	return groups
-}
-
-// warnings are the run's warnings plus the saturation warning, worded as
-// the console words it so that every report of a run says the same.
-func warnings(run reports.Run, s *stats.Snapshot) []string {
-	out := append([]string(nil), run.Warnings...)
-	if s.Saturated {
-		out = append(out, fmt.Sprintf("generator CPU was saturated (%.0f%%): latencies include loadrun's own queueing", finite(s.CPU)))
-	}
-	return out
 }
 
 // peakUsers is the most users seen in the history, or the snapshot's or
