@@ -125,7 +125,7 @@ func (s *requestStep) run(u *vuser) result {
 
 // fail counts a request that could not be sent (an unset variable).
 func (s *requestStep) fail(u *vuser, key stats.Key, msg string) result {
-	u.rec.Request(key, 0, 0, msg)
+	u.rec.Unsent(key, msg)
 	if u.r.tracer != nil {
 		u.r.tracer.Request(u.id, &RequestTrace{Step: s.step, Method: s.method, URL: s.url.Text(), Error: msg})
 	}

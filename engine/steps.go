@@ -111,7 +111,7 @@ func (s *useStep) run(u *vuser) result {
 	case u.ctx.Err() != nil:
 		return resultStopUser
 	default:
-		u.rec.Request(stats.Key{Method: "POOL", Name: s.name}, 0, 0, err.Error())
+		u.rec.Unsent(stats.Key{Method: "POOL", Name: s.name}, err.Error())
 		// A row from an earlier draw is no longer this user's (another user
 		// may hold it now): no later step may send it.
 		delete(u.vars, s.name)

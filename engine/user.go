@@ -109,7 +109,7 @@ func (u *vuser) run() {
 	defer u.sess.close()
 	defer func() {
 		if p := recover(); p != nil {
-			u.rec.Request(stats.Key{Method: "PANIC", Name: u.plan.name}, 0, 0, fmt.Sprintf("internal error: %v", p))
+			u.rec.Unsent(stats.Key{Method: "PANIC", Name: u.plan.name}, fmt.Sprintf("internal error: %v", p))
 			u.r.logf("internal error in user %d: %v\n%s", u.id, p, debug.Stack())
 		}
 	}()

@@ -83,6 +83,7 @@ type entryJSON struct {
 	ContentBytes      int64           `json:"content_bytes"`
 	TotalTimeNs       int64           `json:"total_time_ns"`
 	OutOfRange        int64           `json:"out_of_range"`
+	Unsent            int64           `json:"unsent"`
 	Histogram         string          `json:"histogram"`
 }
 
@@ -261,7 +262,7 @@ func entryToJSON(e *stats.Entry, el time.Duration, err *error) *entryJSON {
 		CurrentRPS: finite(e.CurrentRPS), CurrentFailPerSec: finite(e.CurrentFailPerSec),
 		AvgMs: avgMs(e), MinMs: ms(e.MinTime), MaxMs: ms(e.MaxTime), MedianMs: ms(e.Median()),
 		PercentilesMs: pct, AvgContentBytes: e.AvgContentBytes(), ContentBytes: e.ContentBytes,
-		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Histogram: encodeHist(e.Hist, err),
+		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodeHist(e.Hist, err),
 	}
 }
 
@@ -371,6 +372,6 @@ func runWarnings(warnings []string, s *stats.Snapshot) []string {
 func entryFromJSON(e *entryJSON, h *hdrhistogram.Histogram) *stats.Entry {
 	return &stats.Entry{Key: stats.Key{Method: e.Method, Name: e.Name}, Requests: e.Requests, Failures: e.Failures,
 		Hist: h, SumTime: time.Duration(e.TotalTimeNs), MinTime: fromMs(e.MinMs), MaxTime: fromMs(e.MaxMs),
-		ContentBytes: e.ContentBytes, OutOfRange: e.OutOfRange,
+		ContentBytes: e.ContentBytes, OutOfRange: e.OutOfRange, Unsent: e.Unsent,
 		CurrentRPS: e.CurrentRPS, CurrentFailPerSec: e.CurrentFailPerSec}
 }

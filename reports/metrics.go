@@ -18,10 +18,10 @@ func percentileLabel(p float64) string {
 
 // avgMs is the exact mean in milliseconds, unrounded, for CSV and JSON.
 func avgMs(e *stats.Entry) float64 {
-	if e == nil || e.Requests == 0 {
+	if e == nil || e.Requests == e.Unsent {
 		return 0
 	}
-	return float64(e.SumTime) / float64(e.Requests) / float64(time.Millisecond)
+	return float64(e.SumTime) / float64(e.Requests-e.Unsent) / float64(time.Millisecond)
 }
 
 // histValue is a quantile of a histogram that holds plain numbers

@@ -28,3 +28,25 @@ func TestSaturationWarnedOnce(t *testing.T) {
 		t.Errorf("summary mentions saturation %d times, want 1:\n%s", n, b.String())
 	}
 }
+
+// TestJSONKeepsUnsent: requests that were never sent survive the JSON
+// summary, so a report rendered from it later has the same average.
+func TestJSONKeepsUnsent(t *testing.T) {
+	st := stats.New(time.Unix(0, 0), 1)
+	k := stats.Key{Method: "GET", Name: "/x"}
+	st.Recorder(0).Request(k, 10*time.Millisecond, 1, "")
+	st.Recorder(0).Unsent(k, "variable csrf is not set")
+	s := st.Snapshot(time.Unix(2, 0))
+	var b bytes.Buffer
+	if err := WriteJSON(&b, Run{}, s); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := ReadJSON(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Entry(k)
+	if e == nil || e.Unsent != 1 || e.Requests != 2 || e.Avg() != 10*time.Millisecond {
+		t.Errorf("read back %+v, want 2 requests, 1 unsent, avg 10ms", e)
+	}
+}

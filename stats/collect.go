@@ -121,11 +121,14 @@ func (e *Entry) addRec(r *rec) {
 	if r.requests == 0 {
 		return
 	}
-	if e.Requests == 0 || r.min < e.MinTime {
-		e.MinTime = r.min
+	if r.requests > r.unsent {
+		if e.Requests == e.Unsent || r.min < e.MinTime {
+			e.MinTime = r.min
+		}
+		e.MaxTime = max(e.MaxTime, r.max)
 	}
-	e.MaxTime = max(e.MaxTime, r.max)
 	e.Requests += r.requests
+	e.Unsent += r.unsent
 	e.Failures += r.failures
 	e.SumTime += r.sum
 	e.ContentBytes += r.content
@@ -138,13 +141,14 @@ func (e *Entry) add(o *Entry) {
 	if o == nil || o.Requests == 0 && o.CurrentRPS == 0 {
 		return
 	}
-	if o.Requests > 0 {
-		if e.Requests == 0 || o.MinTime < e.MinTime {
+	if o.Requests > o.Unsent {
+		if e.Requests == e.Unsent || o.MinTime < e.MinTime {
 			e.MinTime = o.MinTime
 		}
 		e.MaxTime = max(e.MaxTime, o.MaxTime)
 	}
 	e.Requests += o.Requests
+	e.Unsent += o.Unsent
 	e.Failures += o.Failures
 	e.SumTime += o.SumTime
 	e.ContentBytes += o.ContentBytes

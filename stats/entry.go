@@ -10,10 +10,10 @@ var Percentiles = []float64{50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100}
 
 // Avg is the exact mean response time (SumTime / Requests), 0 without requests.
 func (e *Entry) Avg() time.Duration {
-	if e == nil || e.Requests == 0 {
+	if e == nil || e.Requests == e.Unsent {
 		return 0
 	}
-	return e.SumTime / time.Duration(e.Requests)
+	return e.SumTime / time.Duration(e.Requests-e.Unsent)
 }
 
 // Percentile is the response time below or at which p percent (0..100) of

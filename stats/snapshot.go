@@ -40,6 +40,10 @@ type Entry struct {
 	// OutOfRange counts times outside the histogram's 1 µs .. 1 h range; they
 	// are in Hist at the nearest bound and exact in SumTime, MinTime, MaxTime.
 	OutOfRange int64
+	// Unsent counts requests that failed before they could be sent (an
+	// unset variable, no pool row): in Requests and Failures, but with no
+	// response time, so times and percentiles are those of real exchanges.
+	Unsent int64
 	// CurrentRPS and CurrentFailPerSec are rates over the last few seconds.
 	CurrentRPS        float64
 	CurrentFailPerSec float64

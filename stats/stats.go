@@ -200,7 +200,7 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 		}
 		e = sh.entries[k]
 	}
-	if e.requests == 0 || elapsed < e.min {
+	if e.requests == e.unsent || elapsed < e.min {
 		e.min = elapsed
 	}
 	if elapsed > e.max {
@@ -217,15 +217,42 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	_ = sh.interval.RecordValue(us)
 	if errText != "" {
 		e.failures++
-		ek := errKey{k, errText}
-		if len(sh.errors) >= maxErrorKinds {
-			if _, seen := sh.errors[ek]; !seen {
-				ek.text = OtherErrors
-			}
-		}
-		sh.errors[ek]++
+		sh.countError(k, errText)
 	}
 	sh.mu.Unlock()
+}
+
+// Unsent records a request that failed before it could be sent (a variable
+// it needs is not set, a pool had no row): it counts as a request and a
+// failure of row k, but it has no response time, so it adds no sample to
+// the times, which stay those of real exchanges.
+func (r *Recorder) Unsent(k Key, errText string) {
+	sh := r.sh
+	sh.mu.Lock()
+	e := sh.entries[k]
+	if e == nil {
+		if k = r.names.admit(k); sh.entries[k] == nil {
+			sh.entries[k] = &rec{hist: newHist()}
+		}
+		e = sh.entries[k]
+	}
+	e.requests++
+	e.unsent++
+	e.failures++
+	sh.countError(k, errText)
+	sh.mu.Unlock()
+}
+
+// countError groups a failure under its text; past maxErrorKinds distinct
+// texts in a shard, new ones are counted under OtherErrors. sh.mu is held.
+func (sh *shard) countError(k Key, errText string) {
+	ek := errKey{k, errText}
+	if len(sh.errors) >= maxErrorKinds {
+		if _, seen := sh.errors[ek]; !seen {
+			ek.text = OtherErrors
+		}
+	}
+	sh.errors[ek]++
 }
 
 // Check records one checkpoint result of a request.
@@ -313,6 +340,7 @@ type rec struct {
 	sum, min, max      time.Duration
 	content            int64
 	outOfRange         int64
+	unsent             int64 // requests that failed before being sent: no time
 	hist               *hdrhistogram.Histogram
 }
 
