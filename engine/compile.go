@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,8 @@ type compiler struct {
 	errs scenario.ErrorList
 	// setBy lists, for each variable, the steps that set it (for messages).
 	setBy map[string][]string
+	// rendezvous only checks definitions; a run makes its own barriers.
+	rendezvous *rendezvous.Set
 }
 
 func (c *compiler) err(err error, pos scenario.Pos) {
@@ -110,8 +113,9 @@ func (c *compiler) err(err error, pos scenario.Pos) {
 // scenario.ErrorList with every problem and its position.
 func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 	c := &compiler{
-		plan:  &Plan{Scenario: sc, poolIndex: map[string]int{}},
-		setBy: map[string][]string{},
+		plan:       &Plan{Scenario: sc, poolIndex: map[string]int{}},
+		setBy:      map[string][]string{},
+		rendezvous: rendezvous.NewSet(rendezvous.PopulationFunc(func() int { return 0 }), nil),
 	}
 	p := c.plan
 	host := sc.Host
@@ -243,19 +247,13 @@ func (c *compiler) step(s *scenario.Step, name string, up *userPlan) step {
 		c.setBy[s.Use.Pool] = append(c.setBy[s.Use.Pool], name)
 		return &useStep{pool: i, name: s.Use.Pool, onFailure: s.OnFailure}
 	case s.Rendezvous != nil:
-		if err := rendezvous.Validate(s.Rendezvous); err != nil {
+		// The barrier package's own set checks each definition and that
+		// every step naming a rendezvous defines it alike.
+		if _, err := c.rendezvous.Add(s.Rendezvous); err != nil {
 			c.err(err, s.Pos)
 			return nil
 		}
-		idx := -1
-		for i, b := range c.plan.barriers {
-			if b.Name == s.Rendezvous.Name {
-				idx = i
-				if !sameBarrier(b, s.Rendezvous) {
-					c.errs.Add(s.Rendezvous.Pos, "rendezvous %q is defined again with other settings; the first definition is at %s", b.Name, b.Pos)
-				}
-			}
-		}
+		idx := slices.IndexFunc(c.plan.barriers, func(b *scenario.Rendezvous) bool { return b.Name == s.Rendezvous.Name })
 		if idx < 0 {
 			idx = len(c.plan.barriers)
 			c.plan.barriers = append(c.plan.barriers, s.Rendezvous)
@@ -264,10 +262,6 @@ func (c *compiler) step(s *scenario.Step, name string, up *userPlan) step {
 	}
 	c.errs.Add(s.Pos, "step has no kind (request, think, log, set, use or rendezvous)")
 	return nil
-}
-
-func sameBarrier(a, b *scenario.Rendezvous) bool {
-	return a.Count == b.Count && a.Percent == b.Percent && a.Timeout == b.Timeout && a.Policy == b.Policy
 }
 
 // poolFailed reports whether a pool of that name was declared but failed

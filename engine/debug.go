@@ -26,9 +26,7 @@ func Debug(plan *Plan, opts Options) *stats.Snapshot {
 		r.alive.Add(-1)
 		u.cancel()
 	}
-	for _, b := range r.barriers {
-		b.Close()
-	}
+	r.meeting.Close()
 	return r.stats.Snapshot(time.Now())
 }
 

@@ -101,8 +101,9 @@ type Runner struct {
 	iterTake atomic.Int64
 	iterDone atomic.Int64
 
-	live     map[int]*vuser // user goroutines that have not exited
-	barriers []*rendezvous.Local
+	live     map[int]*vuser      // user goroutines that have not exited
+	barriers []*rendezvous.Local // by the index rendezvous steps hold
+	meeting  *rendezvous.Set     // the same barriers, for population changes and the end
 	done     chan struct{}
 	doneOnce sync.Once
 	logMu    sync.Mutex
@@ -134,11 +135,12 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 	if opts.Insecure {
 		r.tls = &tls.Config{InsecureSkipVerify: true}
 	}
+	r.meeting = rendezvous.NewSet(r, r.reportRendezvous)
 	for _, def := range plan.barriers {
-		// Compile validated every definition, so New cannot fail here.
-		b, err := rendezvous.New(def, r, r.reportRendezvous)
+		// Compile checked every definition with the same Set, so Add cannot fail.
+		b, err := r.meeting.Add(def)
 		if err != nil {
-			panic("engine: rendezvous passed Compile but not New: " + err.Error())
+			panic("engine: rendezvous passed Compile but not the run's set: " + err.Error())
 		}
 		r.barriers = append(r.barriers, b)
 	}
@@ -450,9 +452,7 @@ func (r *Runner) userExited(u *vuser) {
 
 // populationChanged lets barriers release groups that can no longer fill.
 func (r *Runner) populationChanged() {
-	for _, b := range r.barriers {
-		b.PopulationChanged()
-	}
+	r.meeting.PopulationChanged()
 }
 
 // takeIteration reserves one task iteration under the -n bound.
@@ -509,9 +509,7 @@ func (r *Runner) endRun(reason string) {
 	running := len(r.live)
 	r.mu.Unlock()
 	r.logf("stopping: %s", reason)
-	for _, b := range r.barriers {
-		b.Close()
-	}
+	r.meeting.Close()
 	if running == 0 {
 		r.finish()
 	}
