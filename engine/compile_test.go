@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ users:
 	}
 	_, err = engine.Compile(sc, engine.CompileOptions{})
 	var list scenario.ErrorList
-	if !errorsAs(err, &list) || len(list) != 1 {
+	if !errors.As(err, &list) || len(list) != 1 {
 		t.Fatalf("got %v, want exactly one error", err)
 	}
 	got := list[0].Error()
@@ -36,10 +37,4 @@ users:
 			t.Errorf("error %q, want it to contain %q", got, want)
 		}
 	}
-}
-
-func errorsAs(err error, list *scenario.ErrorList) bool {
-	l, ok := err.(scenario.ErrorList)
-	*list = l
-	return ok
 }
