@@ -17,7 +17,6 @@ type workload struct {
 	target   string // base URL of bench/target
 	scenario string // loadrun scenario file
 	locust   string // locust file and user class, "" when Locust has no equivalent
-	class    string
 }
 
 // tool is one load generator: how to run it on a workload and how to read
