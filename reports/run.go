@@ -32,4 +32,6 @@ type Run struct {
 	Warnings []string
 	// Version is loadrun's version.
 	Version string
+	// Verdict is the run's outcome (zero while a run is live).
+	Verdict Verdict
 }
