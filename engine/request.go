@@ -3,16 +3,12 @@ package engine
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"net"
 	"net/url"
-	"os"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/loadrun/loadrun/checks"
+	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
@@ -22,8 +18,6 @@ import (
 
 // DefaultTimeout bounds a request that sets no timeout of its own.
 const DefaultTimeout = 60 * time.Second
-
-const maxRedirects = 10
 
 type pair struct {
 	key   string
@@ -93,10 +87,10 @@ func (s *requestStep) run(u *vuser) result {
 		return resultStopUser
 	}
 	// Only a request that got a whole response has a whole set of phases.
-	timed := u.x.timed && errText == ""
+	timed := u.x.Timed && errText == ""
 	if errText == "" {
 		if tr != nil {
-			tr.response(resp, u.x.body, u.x.size, elapsed)
+			tr.response(resp, u.x.Body, u.x.Size, elapsed)
 		}
 		errText = s.examine(u, key, resp, elapsed, tr)
 	}
@@ -108,10 +102,10 @@ func (s *requestStep) run(u *vuser) result {
 	}
 	clear(u.view.values)
 	u.view = respView{values: u.view.values[:0]}
-	u.x.release()
-	u.rec.Request(key, elapsed, u.x.size, errText)
+	u.x.Release()
+	u.rec.Request(key, elapsed, u.x.Size, errText)
 	if timed {
-		u.rec.Phases(key, u.x.phases)
+		u.rec.Phases(key, u.x.Phases)
 	}
 	if tr != nil {
 		tr.Error = errText
@@ -206,122 +200,35 @@ func isAbsoluteURL(b []byte) bool {
 
 const errAbortedText = "\x00aborted"
 
-// send performs req, following redirects when asked, with cookies. It
-// returns the time of the whole exchange (all hops) and an error text.
+// send performs req with the user's session (cookies, redirects when
+// follow). It returns the time of the whole exchange (all hops) and an
+// error text, "" when a response arrived.
 func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool, timeout time.Duration, tr *RequestTrace) (time.Duration, string) {
 	deadline := time.Now().Add(timeout)
-	if u.x.timed = u.r.opts.Phases; u.x.timed {
-		u.x.phases = stats.PhaseTimes{}
+	u.x.Timed = u.r.opts.Phases
+	var sent func(*fasthttp.Request)
+	if tr != nil {
+		sent = tr.request
 	}
-	var total time.Duration
-	for hop := 0; ; hop++ {
-		uri := req.URI()
-		scheme := uri.Scheme()
-		isTLS := string(scheme) == "https"
-		if !isTLS && string(scheme) != "http" {
-			return total, fmt.Sprintf("unsupported URL scheme %q", scheme)
-		}
-		hc := u.sess.hostConnFor(uri.Host(), isTLS)
-		hostname := hc.hostname
-		now := time.Now()
-		u.sess.jar.apply(req, hostname, uri.Path(), isTLS, now)
-		if tr != nil && hop == 0 {
-			tr.request(req)
-		}
-		elapsed, err := u.sess.roundTrip(hc, req, resp, &u.x, deadline)
-		total += elapsed
-		if err != nil {
-			if errors.Is(err, errAborted) {
-				return total, errAbortedText
-			}
-			return total, describe(err, timeout)
-		}
-		if !u.r.answered.Load() {
-			u.r.answered.Store(true)
-		}
-		u.sess.jar.store(resp, hostname, uri.Path(), now)
-		code := resp.StatusCode()
-		if !follow || !isRedirect(code) {
-			return total, ""
-		}
-		loc := resp.Header.Peek("Location")
-		if len(loc) == 0 {
-			return total, ""
-		}
-		if hop >= maxRedirects {
-			return total, fmt.Sprintf("stopped after %d redirects", maxRedirects)
-		}
-		next := uri.String()
-		req.SetRequestURI(next)
-		req.URI().UpdateBytes(loc)
-		if code == 301 || code == 302 || code == 303 {
-			if !req.Header.IsHead() {
-				req.Header.SetMethod("GET")
-			}
-			req.ResetBody()
-			req.Header.Del("Content-Type")
-		}
-		req.Header.DelAllCookies()
+	total, answered, err := u.sess.s.Send(req, resp, &u.x, follow, deadline, sent)
+	if answered && !u.r.answered.Load() {
+		u.r.answered.Store(true)
 	}
-}
-
-func isRedirect(code int) bool {
-	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
-}
-
-// hostAndAddr splits a URL host into the cookie host name and a dial address.
-func hostAndAddr(host string, isTLS bool) (string, string) {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		return h, host
-	}
-	port := "80"
-	if isTLS {
-		port = "443"
-	}
-	return host, net.JoinHostPort(host, port)
-}
-
-// describe turns a transport error into the short, stable text shown in
-// the failures table: one row per kind of failure, not per connection.
-func describe(err error, timeout time.Duration) string {
-	// Not net.Error: fasthttp's ErrTimeout has Timeout but not Temporary.
-	var te interface{ Timeout() bool }
-	switch {
-	case errors.As(err, &te) && te.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
-		return "timeout after " + timeout.String()
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset by peer"
-	case errors.Is(err, syscall.EPIPE):
-		return "broken pipe"
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return "DNS: " + dnsErr.Err + " " + dnsErr.Name
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Err != nil {
-		return opErr.Op + ": " + opErr.Err.Error()
-	}
-	// fasthttp quotes the bytes it could not parse: one row per kind of
-	// malformed answer, not one per distinct garbage.
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "error when reading response headers: "); ok {
-		if i := strings.Index(rest, `: response "`); i >= 0 {
-			rest = rest[:i]
+	if err != nil {
+		if errors.Is(err, httpclient.ErrAborted) {
+			return total, errAbortedText
 		}
-		return "malformed response: " + rest
+		return total, httpclient.Describe(err, timeout)
 	}
-	return msg
+	return total, ""
 }
 
 // examine runs the status rule, the extractors and the checks on a
 // response. It returns the failure text, or "".
 func (s *requestStep) examine(u *vuser, key stats.Key, resp *fasthttp.Response, elapsed time.Duration, tr *RequestTrace) string {
-	body := u.x.body
+	body := u.x.Body
 	if enc := resp.Header.ContentEncoding(); len(enc) > 0 && (len(s.extract) > 0 || len(s.checks) > 0 || tr != nil) {
-		u.decoded = decodedBody(u.decoded, body, enc, u.x.bodyCap)
+		u.decoded = httpclient.Decode(u.decoded, body, enc, u.x.BodyCap)
 		body = u.decoded
 		if tr != nil {
 			tr.RespBody = excerpt(body)

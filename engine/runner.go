@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/stats"
@@ -47,6 +47,9 @@ type Options struct {
 	// Phases times each request's connect, TLS handshake, send, wait (time
 	// to first byte) and download into Snapshot.Phases. Off, it costs nothing.
 	Phases bool
+	// Dial opens every connection of the run's users (nil: TCP). Tests
+	// serve users from in-memory listeners through it.
+	Dial httpclient.DialFunc
 }
 
 // State is where a run is.
@@ -73,7 +76,8 @@ type Runner struct {
 	opts   Options
 	stats  *stats.Stats
 	tracer Tracer
-	tls    *tls.Config
+	// httpOpts configure every user's HTTP client (engine/httpclient).
+	httpOpts httpclient.Options
 
 	ctx    context.Context // cancelled by a hard stop
 	cancel context.CancelFunc
@@ -132,9 +136,7 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 		done:   make(chan struct{}),
 		live:   map[int]*vuser{},
 	}
-	if opts.Insecure {
-		r.tls = &tls.Config{InsecureSkipVerify: true}
-	}
+	r.httpOpts = httpOptions(opts)
 	r.meeting = rendezvous.NewSet(r, r.reportRendezvous)
 	for _, def := range plan.barriers {
 		// Compile checked every definition with the same Set, so Add cannot fail.
@@ -374,8 +376,7 @@ func (r *Runner) newUserLocked(kind int) *vuser {
 	}
 	u.rnd = rand.New(rand.NewPCG(seed, uint64(u.id)))
 	u.ctx, u.cancel = context.WithCancel(r.ctx)
-	u.sess.tlsConf = r.tls
-	u.x.bodyCap = r.opts.BodyCap
+	r.initHTTP(u)
 	return u
 }
 

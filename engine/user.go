@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
@@ -50,7 +51,7 @@ type vuser struct {
 	scratch []byte
 	urlBuf  []byte
 	decoded []byte // a compressed response's body, decoded for extractors
-	x       exchange
+	x       httpclient.Exchange
 	view    respView
 	src     *extractors.Source
 }

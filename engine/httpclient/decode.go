@@ -1,4 +1,4 @@
-package engine
+package httpclient
 
 import (
 	"bytes"
@@ -15,10 +15,10 @@ import (
 
 var gzipReaders sync.Pool
 
-// decodedBody returns body decoded per the Content-Encoding enc, appended
+// Decode returns body decoded per the Content-Encoding enc, appended
 // to dst[:0], or body itself for identity and encodings we do not decode
 // (br, zstd). A truncated or corrupt body yields what could be decoded.
-func decodedBody(dst, body, enc []byte, limit int) []byte {
+func Decode(dst, body, enc []byte, limit int) []byte {
 	var r io.Reader
 	switch {
 	case bytes.EqualFold(enc, []byte("gzip")), bytes.EqualFold(enc, []byte("x-gzip")):

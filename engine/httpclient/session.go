@@ -1,0 +1,119 @@
+package httpclient
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/loadrun/loadrun/stats"
+	"github.com/valyala/fasthttp"
+)
+
+// MaxRedirects is how many redirects a request follows before it fails.
+const MaxRedirects = 10
+
+// Session is one virtual user's HTTP state, like a browser tab: its Client
+// (its own keep-alive connections) and its own cookies. It is used by one
+// goroutine at a time; only Abort may be called from another.
+type Session struct {
+	client Client
+	jar    Jar
+}
+
+// NewSession returns a user's session with a client made from o.
+func NewSession(o Options) *Session {
+	return &Session{client: newFastClient(o, o.TLS)}
+}
+
+// NewSessionWith returns a session over a given client (tests, and
+// clients made outside this package).
+func NewSessionWith(c Client) *Session { return &Session{client: c} }
+
+// Abort cuts the request in flight; later requests fail with ErrAborted.
+func (s *Session) Abort() { s.client.Abort() }
+
+// Close releases the session's connections.
+func (s *Session) Close() { s.client.Close() }
+
+// Jar is the session's cookie jar.
+func (s *Session) Jar() *Jar { return &s.jar }
+
+// Send performs req with the session's cookies, following redirects when
+// follow is set, as a browser does. sent, when not nil, sees the first hop
+// as it goes on the wire (cookies added). It returns the time of the whole
+// exchange (all hops), whether any response arrived, and the error of the
+// hop that failed.
+func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchange, follow bool, deadline time.Time, sent func(*fasthttp.Request)) (total time.Duration, answered bool, err error) {
+	if x.Timed {
+		x.Phases = stats.PhaseTimes{}
+	}
+	for hop := 0; ; hop++ {
+		uri := req.URI()
+		scheme := uri.Scheme()
+		isTLS := string(scheme) == "https"
+		if !isTLS && string(scheme) != "http" {
+			return total, answered, fmt.Errorf("unsupported URL scheme %q", scheme)
+		}
+		hostname := hostName(uri.Host())
+		now := time.Now()
+		s.jar.apply(req, hostname, uri.Path(), isTLS, now)
+		if sent != nil && hop == 0 {
+			sent(req)
+		}
+		elapsed, err := s.client.RoundTrip(req, resp, x, deadline)
+		total += elapsed
+		if err != nil {
+			return total, answered, err
+		}
+		answered = true
+		s.jar.store(resp, hostname, uri.Path(), now)
+		code := resp.StatusCode()
+		if !follow || !isRedirect(code) {
+			return total, answered, nil
+		}
+		loc := resp.Header.Peek("Location")
+		if len(loc) == 0 {
+			return total, answered, nil
+		}
+		if hop >= MaxRedirects {
+			return total, answered, ErrTooManyRedirects
+		}
+		next := uri.String()
+		req.SetRequestURI(next)
+		req.URI().UpdateBytes(loc)
+		if code == 301 || code == 302 || code == 303 {
+			if !req.Header.IsHead() {
+				req.Header.SetMethod("GET")
+			}
+			req.ResetBody()
+			req.Header.Del("Content-Type")
+		}
+		req.Header.DelAllCookies()
+	}
+}
+
+// ErrTooManyRedirects fails a request that was redirected more than
+// MaxRedirects times.
+var ErrTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
+
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
+// hostName is a URL host without its port and IPv6 brackets, for cookies:
+// a part of host, so that a request does not allocate it.
+func hostName(host []byte) []byte {
+	if len(host) > 0 && host[0] == '[' {
+		for i := len(host) - 1; i > 0; i-- {
+			if host[i] == ']' {
+				return host[1:i]
+			}
+		}
+		return host
+	}
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}
