@@ -232,13 +232,26 @@ func (j *Jar) apply(req *fasthttp.Request, host, path []byte, secure bool, now t
 		}
 	}
 	j.seq++
-	// fasthttp keeps one cookie per name, the last one set: set in reverse
-	// so that the cookie a browser sends first (the most specific) wins.
-	for k := len(j.match) - 1; k >= 0; k-- {
-		c := &j.cookies[j.match[k]]
+	for k, i := range j.match {
+		c := &j.cookies[i]
 		c.used = j.seq
-		req.Header.SetCookie(c.name, c.value)
+		if !j.sentBefore(k) {
+			req.Header.SetCookie(c.name, c.value)
+		}
 	}
+}
+
+// sentBefore reports whether a cookie of the same name as the k-th matched
+// one comes before it. fasthttp keeps one cookie per name, so only the
+// first, the most specific, is sent where a browser would send both.
+func (j *Jar) sentBefore(k int) bool {
+	name := j.cookies[j.match[k]].name
+	for _, i := range j.match[:k] {
+		if j.cookies[i].name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // before orders the cookies a request sends.
