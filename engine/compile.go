@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loadrun/loadrun/checks"
@@ -20,9 +21,15 @@ import (
 // Plan is a scenario compiled for running: every template, pattern, path,
 // expression and data file is compiled or loaded once, here.
 type Plan struct {
-	Scenario   *scenario.Scenario
-	users      []*userPlan
+	Scenario *scenario.Scenario
+	users    []*userPlan
+	// pools are opened once by Compile (which checks every data file) and
+	// handed to the first run; a later run of the same plan opens fresh
+	// ones with openPool, so that no run sees rows another run used.
 	pools      []datasource.Pool
+	openPool   PoolOpener
+	poolsMu    sync.Mutex
+	poolsTaken bool
 	poolIndex  map[string]int
 	barriers   []*scenario.Rendezvous // one per distinct name
 	thresholds []*thresholds.Threshold
@@ -37,7 +44,14 @@ type CompileOptions struct {
 	Host string
 	// Thresholds are extra rules (the --threshold flag), as written.
 	Thresholds []string
+	// OpenPool opens a `data:` pool; nil is datasource.Open. A distributed
+	// worker passes one that leases rows from its master.
+	OpenPool PoolOpener
 }
+
+// PoolOpener opens the pool a `data:` entry declares; dir is the
+// scenario's directory, against which relative file paths resolve.
+type PoolOpener func(def *scenario.Pool, dir string) (datasource.Pool, error)
 
 type userPlan struct {
 	name    string
@@ -113,17 +127,20 @@ func (c *compiler) err(err error, pos scenario.Pos) {
 // scenario.ErrorList with every problem and its position.
 func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 	c := &compiler{
-		plan:       &Plan{Scenario: sc, poolIndex: map[string]int{}},
+		plan:       &Plan{Scenario: sc, poolIndex: map[string]int{}, openPool: opts.OpenPool},
 		setBy:      map[string][]string{},
 		rendezvous: rendezvous.NewSet(rendezvous.PopulationFunc(func() int { return 0 }), nil),
 	}
 	p := c.plan
+	if p.openPool == nil {
+		p.openPool = datasource.Open
+	}
 	host := sc.Host
 	if opts.Host != "" {
 		host = opts.Host
 	}
 	for _, def := range sc.Data {
-		pool, err := datasource.Open(def, sc.Dir)
+		pool, err := p.openPool(def, sc.Dir)
 		if err != nil {
 			c.err(err, def.Pos)
 			continue
@@ -164,6 +181,32 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 	}
 	return p, nil
 }
+
+// takePools gives a run its pools: the ones Compile opened to the first
+// run, freshly opened ones to every later run (a unique-once pool must
+// not start a second run exhausted, a unique-recycle one with rows held
+// by users of the first).
+func (p *Plan) takePools() ([]datasource.Pool, error) {
+	p.poolsMu.Lock()
+	defer p.poolsMu.Unlock()
+	if !p.poolsTaken {
+		p.poolsTaken = true
+		return p.pools, nil
+	}
+	out := make([]datasource.Pool, 0, len(p.pools))
+	for _, def := range p.Scenario.Data {
+		pool, err := p.openPool(def, p.Scenario.Dir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pool)
+	}
+	return out, nil
+}
+
+// Thresholds are the plan's pass/fail rules: the scenario's, then those
+// given in CompileOptions.
+func (p *Plan) Thresholds() []*thresholds.Threshold { return p.thresholds }
 
 func (c *compiler) userType(ut *scenario.UserType, host string) *userPlan {
 	up := &userPlan{name: ut.Name, weight: max(ut.Weight, 1), wait: compileWait(ut.Wait)}

@@ -216,7 +216,12 @@ func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool
 	}
 	if err != nil {
 		if errors.Is(err, httpclient.ErrAborted) {
-			return total, errAbortedText
+			if total == 0 {
+				return total, errAbortedText // never sent: nothing to count
+			}
+			// Sent and still waiting when the run ended: counted, as a
+			// failure of its own kind, timed by how long it had waited.
+			return total, CutAtEnd
 		}
 		return total, httpclient.Describe(err, timeout)
 	}

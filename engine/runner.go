@@ -7,16 +7,15 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/loadrun/loadrun/engine/httpclient"
+	"github.com/loadrun/loadrun/datasource"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/stats"
-	"github.com/loadrun/loadrun/thresholds"
 )
 
 // Options control a run. The zero value is usable: unbounded run time and
@@ -27,7 +26,8 @@ type Options struct {
 	// Iterations ends the run after this many task iterations (0: unbounded).
 	Iterations int64
 	// StopTimeout is how long stopping users may finish their current task
-	// iteration before they are interrupted.
+	// iteration before they are interrupted: 0 is DefaultStopTimeout, a
+	// negative value cuts them at once (--stop-timeout 0).
 	StopTimeout time.Duration
 	// Timeout is the request timeout for requests that set none.
 	Timeout time.Duration
@@ -50,7 +50,15 @@ type Options struct {
 	// Dial opens every connection of the run's users (nil: TCP). Tests
 	// serve users from in-memory listeners through it.
 	Dial httpclient.DialFunc
+	// OnTick, when set, is called once a second from the run's clock
+	// goroutine, right after the statistics closed that second's interval
+	// (the session takes its per-tick snapshot there). It must not block.
+	OnTick func(now time.Time)
 }
+
+// DefaultStopTimeout is how long stopping users may finish their task
+// when Options.StopTimeout is 0.
+const DefaultStopTimeout = 5 * time.Second
 
 // State is where a run is.
 type State int
@@ -78,6 +86,9 @@ type Runner struct {
 	tracer Tracer
 	// httpOpts configure every user's HTTP client (engine/httpclient).
 	httpOpts httpclient.Options
+	pools    []datasource.Pool // this run's, by the index use steps hold
+	// poolErr is why this run could not open its pools (Start returns it).
+	poolErr error
 
 	ctx    context.Context // cancelled by a hard stop
 	cancel context.CancelFunc
@@ -97,7 +108,6 @@ type Runner struct {
 	reason   string
 	started  time.Time
 	ended    time.Time
-	aborted  []int // indexes in plan.thresholds of the rules that ended the run
 
 	alive    atomic.Int64
 	answered atomic.Bool
@@ -115,8 +125,11 @@ type Runner struct {
 
 // NewRunner prepares a run of plan. Nothing starts until Start.
 func NewRunner(plan *Plan, opts Options) *Runner {
-	if opts.StopTimeout <= 0 {
-		opts.StopTimeout = 5 * time.Second
+	switch {
+	case opts.StopTimeout == 0:
+		opts.StopTimeout = DefaultStopTimeout
+	case opts.StopTimeout < 0:
+		opts.StopTimeout = 0
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -137,6 +150,7 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 		live:   map[int]*vuser{},
 	}
 	r.httpOpts = httpOptions(opts)
+	r.pools, r.poolErr = plan.takePools()
 	r.meeting = rendezvous.NewSet(r, r.reportRendezvous)
 	for _, def := range plan.barriers {
 		// Compile checked every definition with the same Set, so Add cannot fail.
@@ -170,6 +184,9 @@ func (r *Runner) Start(users int, rate float64) error {
 	}
 	if users < 0 {
 		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
+	if r.poolErr != nil {
+		return r.poolErr
 	}
 	r.started = time.Now()
 	r.stats = stats.New(r.started, statsShards())
@@ -477,8 +494,12 @@ func (r *Runner) iterationDone() {
 // one they are in (cut after the stop timeout) and run on_stop.
 func (r *Runner) Stop() { r.endRun("stopped") }
 
-// Kill ends the run at once: requests in flight are cut and not counted,
-// on_stop does not run.
+// End ends the run gracefully, as Stop does, giving reason as the reason
+// the run ended (an aborting threshold, say).
+func (r *Runner) End(reason string) { r.endRun(reason) }
+
+// Kill ends the run at once: requests in flight are cut (each counted as a
+// failure of its own kind, cut at end of run), on_stop does not run.
 func (r *Runner) Kill() {
 	r.endRun("killed")
 	r.mu.Lock()
@@ -576,24 +597,19 @@ func (r *Runner) Snapshot() *stats.Snapshot {
 	return st.Snapshot(now)
 }
 
-// Thresholds evaluates the plan's thresholds on a snapshot.
-func (r *Runner) Thresholds(s *stats.Snapshot) []thresholds.Result {
-	out := make([]thresholds.Result, 0, len(r.plan.thresholds))
+// ResetStats starts the statistics afresh (Locust's "reset stats"): what
+// was recorded so far is dropped, the run goes on.
+func (r *Runner) ResetStats() {
 	r.mu.Lock()
-	aborted := append([]int(nil), r.aborted...)
+	st := r.stats
 	r.mu.Unlock()
-	for i, t := range r.plan.thresholds {
-		res := t.Eval(s)
-		// By index, not by rule text: the same rule over another request
-		// did not end the run.
-		res.Aborted = slices.Contains(aborted, i)
-		out = append(out, res)
+	if st != nil {
+		st.Reset(time.Now())
 	}
-	return out
 }
 
 // tick closes one-second intervals of the statistics, watches the
-// generator's own CPU, and applies aborting thresholds.
+// generator's own CPU, and hands the tick to Options.OnTick.
 func (r *Runner) tick() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -607,30 +623,9 @@ func (r *Runner) tick() {
 			if pct, ok := cpu.sample(now); ok {
 				r.stats.SetCPU(pct)
 			}
-			r.checkAborts(now)
-		}
-	}
-}
-
-func (r *Runner) checkAborts(now time.Time) {
-	var snap *stats.Snapshot
-	for i, t := range r.plan.thresholds {
-		if !t.Abort || now.Sub(r.started) < t.Grace {
-			continue
-		}
-		if snap == nil {
-			snap = r.stats.Snapshot(now)
-		}
-		if t.CanNeverPass(snap) {
-			r.mu.Lock()
-			r.aborted = append(r.aborted, i)
-			r.mu.Unlock()
-			name := t.Rule
-			if t.Request != "" {
-				name = t.Request + ": " + name
+			if r.opts.OnTick != nil {
+				r.opts.OnTick(now)
 			}
-			r.endRun(fmt.Sprintf("threshold %q failed (abort)", name))
-			return
 		}
 	}
 }
@@ -677,3 +672,9 @@ func (p *Plan) Host() string {
 	}
 	return ""
 }
+
+// CutAtEnd is the failure text of a request that was still waiting for its
+// response when the run ended (the stop timeout passed, or the run was
+// killed): it was sent, so it is counted, as a failure of its own kind; its
+// time is how long it had waited.
+const CutAtEnd = "cut at end of run"

@@ -26,8 +26,11 @@ const (
 
 type thinkStep struct{ wait *waitPlan }
 
+// run waits inside a task (or on_start, on_stop): a user asked to stop
+// finishes the task it is in, think steps included, so only the cut at the
+// stop timeout (or a kill) ends the wait early.
 func (s *thinkStep) run(u *vuser) result {
-	if !u.sleep(s.wait.duration(u.rnd)) {
+	if !u.think(s.wait.duration(u.rnd)) {
 		return resultStopUser
 	}
 	return resultOK
@@ -88,7 +91,7 @@ type useStep struct {
 }
 
 func (s *useStep) run(u *vuser) result {
-	pool := u.r.plan.pools[s.pool]
+	pool := u.r.pools[s.pool]
 	h := u.holder(s.pool)
 	row, err := pool.Draw(u.ctx, h)
 	switch {

@@ -63,7 +63,7 @@ func (u *vuser) holder(pool int) *datasource.Holder {
 		hs = &u.taskHolders
 	}
 	if *hs == nil {
-		*hs = make([]*datasource.Holder, len(u.r.plan.pools))
+		*hs = make([]*datasource.Holder, len(u.r.pools))
 	}
 	if (*hs)[pool] == nil {
 		(*hs)[pool] = new(datasource.Holder)
@@ -96,6 +96,27 @@ func (u *vuser) sleep(d time.Duration) bool {
 	case <-u.timer.C:
 		return true
 	case <-u.stop:
+	case <-u.ctx.Done():
+	}
+	u.timer.Stop()
+	return false
+}
+
+// think waits d unless the user is cut (the stop timeout passed, or the
+// run was killed); it reports whether the whole wait happened. Unlike
+// sleep, a graceful stop does not end it.
+func (u *vuser) think(d time.Duration) bool {
+	if d <= 0 {
+		return u.ctx.Err() == nil
+	}
+	if u.timer == nil {
+		u.timer = time.NewTimer(d)
+	} else {
+		u.timer.Reset(d)
+	}
+	select {
+	case <-u.timer.C:
+		return true
 	case <-u.ctx.Done():
 	}
 	u.timer.Stop()
@@ -160,7 +181,7 @@ func (u *vuser) releaseAll() {
 	for _, hs := range [][]*datasource.Holder{u.taskHolders, u.holders} {
 		for i, h := range hs {
 			if h != nil {
-				u.r.plan.pools[i].Release(h)
+				u.r.pools[i].Release(h)
 			}
 		}
 	}
@@ -220,7 +241,7 @@ func (u *vuser) runSteps(steps []step) result {
 
 func (u *vuser) releaseTaskPools() {
 	for _, p := range u.taskPools {
-		pool := u.r.plan.pools[p]
+		pool := u.r.pools[p]
 		pool.Release(u.taskHolders[p])
 		if pool.Mode() != scenario.UniqueRecycle {
 			continue
@@ -241,7 +262,7 @@ func (u *vuser) releaseTaskPools() {
 // keepLifeRow remembers a row drawn outside a task, held for the user's life.
 func (u *vuser) keepLifeRow(pool int, row datasource.Row) {
 	if u.lifeRows == nil {
-		u.lifeRows = make([]datasource.Row, len(u.r.plan.pools))
+		u.lifeRows = make([]datasource.Row, len(u.r.pools))
 	}
 	u.lifeRows[pool] = row
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/reports"
+	"github.com/loadrun/loadrun/session"
 )
 
 // validateCmd checks scenario files: every problem of every file, each
@@ -87,7 +88,8 @@ func reportCmd(args []string, e env) int {
 		reports.WriteSummary(e.stdout, run, snap)
 		return exitOK
 	}
-	if err := writeReports(f, run, snap); err != nil {
+	out := session.Reports{CSV: f.csv, JSON: f.json, HTML: f.html, JUnit: f.junit}
+	if err := out.Write(&session.Result{Run: run, Snapshot: snap}); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun report:", err)
 		return exitFailed
 	}

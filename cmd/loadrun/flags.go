@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -31,9 +33,14 @@ func (v durationValue) Set(s string) error {
 
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f < 0 {
+	if f, err := strconv.ParseFloat(s, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case f != f:
+			return 0, fmt.Errorf("bad duration %q: not a number (use 30s, 5m, 1h30m or a number of seconds)", s)
+		case f < 0:
 			return 0, fmt.Errorf("negative duration %q", s)
+		case f*float64(time.Second) >= float64(math.MaxInt64):
+			return 0, fmt.Errorf("duration %q is too long: at most %s", s, time.Duration(math.MaxInt64).Truncate(time.Hour))
 		}
 		return time.Duration(f * float64(time.Second)), nil
 	}

@@ -34,7 +34,7 @@ type env struct {
 
 func main() {
 	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	os.Exit(run(os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, signals: sig}))
 }
 

@@ -5,16 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/reports"
-	htmlreport "github.com/loadrun/loadrun/reports/html"
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/session"
 	"github.com/loadrun/loadrun/stats"
-	"github.com/loadrun/loadrun/thresholds"
 )
 
 // runFlags are the flags of `loadrun run`, named as Locust names them.
@@ -103,8 +101,26 @@ func printScenarioError(w io.Writer, err error) {
 	fmt.Fprintln(w, err)
 }
 
+// errInterrupted is what an interrupted phase returns.
+var errInterrupted = errors.New("interrupted")
+
+// interruptible runs fn, giving up on it when a signal arrives: a phase
+// that blocks (a data file that never ends, a report on a stuck disk)
+// still answers Ctrl-C at once. fn may go on in the background; the
+// process is about to exit.
+func interruptible(e env, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-e.signals:
+		return errInterrupted
+	}
+}
+
 func runCmd(args []string, e env) int {
-	var f runFlags
+	f := runFlags{stopTimeout: engine.DefaultStopTimeout}
 	fs := newFlagSet("run", e.stderr)
 	f.register(fs)
 	fs.Usage = func() {
@@ -119,12 +135,21 @@ func runCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun run: give exactly one scenario file (loadrun run scenario.yaml)")
 		return exitUsage
 	}
-	if f.users < 0 || f.rate < 0 || f.iterations < 0 {
-		fmt.Fprintln(e.stderr, "loadrun run: -u, -r and -n must not be negative")
+	if f.users < 0 || f.iterations < 0 {
+		fmt.Fprintln(e.stderr, "loadrun run: -u and -n must not be negative")
+		return exitUsage
+	}
+	if err := session.CheckRate(f.rate); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun run: -r:", err)
 		return exitUsage
 	}
 	if f.interval <= 0 {
 		f.interval = 2 * time.Second
+	}
+	out := session.Reports{CSV: f.csv, JSON: f.json, HTML: f.html, JUnit: f.junit}
+	if err := out.Check(); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun run:", err)
+		return exitUsage
 	}
 	if f.demo {
 		addr, stop, err := startDemo()
@@ -136,24 +161,41 @@ func runCmd(args []string, e env) int {
 		f.host = addr
 		fmt.Fprintf(e.stderr, "Demo target serving on %s\n", addr)
 	}
-	plan, ok := loadPlan(files[0], engine.CompileOptions{Host: f.host, Thresholds: f.thresholds}, e)
-	if !ok {
+	stopTimeout := f.stopTimeout
+	if stopTimeout == 0 {
+		stopTimeout = -1 // --stop-timeout 0: cut users at once
+	}
+	cfg := session.Config{
+		Compile: engine.CompileOptions{Host: f.host, Thresholds: f.thresholds},
+		Engine: engine.Options{
+			RunTime:     f.runTime,
+			Iterations:  f.iterations,
+			StopTimeout: stopTimeout,
+			Timeout:     f.timeout,
+			Insecure:    f.insecure,
+			Phases:      f.phases,
+			Log:         e.stderr,
+			Verbose:     f.verbose,
+			Seed:        f.seed,
+		},
+		File:    files[0],
+		Version: version,
+	}
+	var sess *session.Session
+	err = interruptible(e, func() (err error) {
+		sess, err = session.Load(files[0], cfg)
+		return err
+	})
+	switch {
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(e.stderr, "Interrupted while loading the scenario: nothing was run.")
+		return exitNoTarget
+	case err != nil:
+		printScenarioError(e.stderr, err)
 		return exitUsage
 	}
-	opts := engine.Options{
-		RunTime:     f.runTime,
-		Iterations:  f.iterations,
-		StopTimeout: f.stopTimeout,
-		Timeout:     f.timeout,
-		Insecure:    f.insecure,
-		Phases:      f.phases,
-		Log:         e.stderr,
-		Seed:        f.seed,
-	}
-	opts.Verbose = f.verbose
-	r := engine.NewRunner(plan, opts)
 	fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
-	if err := r.Start(f.users, f.rate); err != nil {
+	if err := sess.Start(f.users, f.rate); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
 	}
@@ -164,34 +206,34 @@ func runCmd(args []string, e env) int {
 wait:
 	for {
 		select {
-		case <-r.Done():
+		case <-sess.Done():
 			break wait
 		case <-e.signals:
 			interrupts++
 			if interrupts == 1 {
 				fmt.Fprintln(e.stderr, "Stopping: users finish their task (Ctrl-C again to stop at once)")
-				r.Stop()
+				sess.Stop()
 			} else {
-				r.Kill()
+				sess.Kill()
 			}
 		case <-ticker.C:
 			if live {
-				snap := r.Snapshot()
+				snap := sess.Snapshot()
 				reports.WriteStatsTable(e.stdout, snap)
-				fmt.Fprintln(e.stdout, statusLine(r, snap))
+				fmt.Fprintln(e.stdout, statusLine(sess, snap))
 				fmt.Fprintln(e.stdout)
 			}
 		}
 	}
-	fmt.Fprintf(e.stderr, "Run ended: %s\n", r.Reason())
-	return finishRun(r, plan, f, files[0], e)
+	fmt.Fprintf(e.stderr, "Run ended: %s\n", sess.Reason())
+	return finishRun(sess, out, e)
 }
 
 // statusLine tells the users running and loadrun's own CPU use, with a
 // warning when the generator is the bottleneck: its latencies then include
 // its own queueing.
-func statusLine(r *engine.Runner, s *stats.Snapshot) string {
-	running, target := r.Users()
+func statusLine(sess *session.Session, s *stats.Snapshot) string {
+	running, target := sess.Users()
 	line := fmt.Sprintf("Users: %d/%d   loadrun CPU: %.0f%%", running, target, s.CPU)
 	if s.CPU >= saturatedCPU {
 		line += "   ! generator saturated: response times include loadrun's own queueing"
@@ -203,107 +245,36 @@ func statusLine(r *engine.Runner, s *stats.Snapshot) string {
 // which the generator is called saturated, as stats.Snapshot.Saturated is.
 const saturatedCPU = 90
 
-// finishRun renders every report from one final snapshot, so that they
-// agree, and turns the outcome into an exit code.
-func finishRun(r *engine.Runner, plan *engine.Plan, f runFlags, file string, e env) int {
-	snap := r.Snapshot()
-	results := r.Thresholds(snap)
-	start, end := r.Times()
-	run := reports.Run{
-		Scenario:   plan.Scenario.Name,
-		File:       file,
-		Host:       plan.Host(),
-		Users:      f.users,
-		SpawnRate:  f.rate,
-		RunTime:    f.runTime,
-		Iterations: f.iterations,
-		Start:      start,
-		End:        end,
-		Thresholds: results,
-		Warnings:   r.Warnings(snap),
-		Version:    version,
-	}
-	reports.WriteSummary(e.stdout, run, snap)
-	code := verdict(snap, results, r.Answered())
-	if err := writeReports(f, run, snap); err != nil {
+// finishRun prints the summary, writes every report from the session's one
+// final result, so that they agree, and returns the verdict's exit code.
+func finishRun(sess *session.Session, out session.Reports, e env) int {
+	res := sess.Result()
+	reports.WriteSummary(e.stdout, res.Run, res.Snapshot)
+	v := res.Run.Verdict
+	code := v.ExitCode
+	err := interruptible(e, func() error { return out.Write(res) })
+	switch {
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintln(e.stderr, "loadrun: interrupted while writing reports: they may be incomplete")
+		code = max(code, exitFailed)
+	case err != nil:
 		fmt.Fprintln(e.stderr, "loadrun:", err)
-		if code == exitOK {
-			code = exitFailed
-		}
+		code = max(code, exitFailed)
 	}
-	switch code {
+	switch v.ExitCode {
 	case exitNoTarget:
-		fmt.Fprintln(e.stderr, "The target never answered: check the host and that it is up.")
+		fmt.Fprintln(e.stderr, capitalize(v.Reason)+".")
 	case exitFailed:
-		fmt.Fprintln(e.stderr, "Result: FAILED")
+		fmt.Fprintln(e.stderr, "Result: FAILED ("+v.Reason+")")
 	default:
-		fmt.Fprintln(e.stderr, "Result: PASSED")
+		fmt.Fprintln(e.stderr, "Result: PASSED ("+v.Reason+")")
 	}
 	return code
 }
 
-// verdict is the exit code of a finished run. With thresholds, they decide,
-// and failed checkpoints fail the run unless a threshold rules on checks;
-// without thresholds, any failed request fails the run (Locust's rule).
-func verdict(s *stats.Snapshot, results []thresholds.Result, answered bool) int {
-	if s.Total != nil && s.Total.Requests > 0 && !answered {
-		return exitNoTarget
+func capitalize(s string) string {
+	if s == "" {
+		return s
 	}
-	if len(results) == 0 {
-		if s.Total != nil && s.Total.Failures > 0 {
-			return exitFailed
-		}
-		return exitOK
-	}
-	checksRuled := false
-	for _, res := range results {
-		if !res.Pass {
-			return exitFailed
-		}
-		if isChecksRule(res.Rule) {
-			checksRuled = true
-		}
-	}
-	if !checksRuled {
-		for _, c := range s.Checks {
-			if c.Fail > 0 {
-				return exitFailed
-			}
-		}
-	}
-	return exitOK
-}
-
-// isChecksRule reports whether a rule is about checkpoints ("checks > 99%",
-// "check_failures == 0"): such a rule then decides what failed checks mean.
-func isChecksRule(rule string) bool {
-	metric, _, _ := strings.Cut(strings.TrimSpace(rule), " ")
-	return strings.HasPrefix(metric, "check")
-}
-
-func writeReports(f runFlags, run reports.Run, snap *stats.Snapshot) error {
-	var errs []error
-	if f.csv != "" {
-		errs = append(errs, reports.WriteCSV(f.csv, run, snap))
-	}
-	write := func(path string, fn func(io.Writer, reports.Run, *stats.Snapshot) error) {
-		if path == "" {
-			return
-		}
-		out, err := os.Create(path)
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		if err := fn(out, run, snap); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", path, err))
-		}
-		if err := out.Close(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	write(f.json, reports.WriteJSON)
-	write(f.junit, reports.WriteJUnit)
-	write(f.html, htmlreport.Write)
-	return errors.Join(errs...)
+	return strings.ToUpper(s[:1]) + s[1:]
 }

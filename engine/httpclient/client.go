@@ -87,6 +87,10 @@ type Exchange struct {
 	// Phases sums the phases of the hops that got a response, so a
 	// redirected request's phases add up like its time.
 	Phases stats.PhaseTimes
+	// Answered is set once any byte of a response arrived (even one that
+	// then failed to parse or timed out): a run in which none ever did
+	// could not reach its target. Send clears it.
+	Answered bool
 
 	hop stats.PhaseTimes // the current attempt's phases
 	buf *[]byte          // Body's pool slot, nil when Body is not from the pool

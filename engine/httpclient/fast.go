@@ -275,6 +275,7 @@ func (s *fastClient) exchangeOn(c net.Conn, req *fasthttp.Request, resp *fasthtt
 		}
 		return nothingReceived{err}
 	}
+	x.Answered = true
 	if x.Timed {
 		mark = lap(&x.hop.Wait, mark)
 	}

@@ -40,12 +40,13 @@ func (s *Session) Jar() *Jar { return &s.jar }
 // Send performs req with the session's cookies, following redirects when
 // follow is set, as a browser does. sent, when not nil, sees the first hop
 // as it goes on the wire (cookies added). It returns the time of the whole
-// exchange (all hops), whether any response arrived, and the error of the
-// hop that failed.
+// exchange (all hops), whether any byte of a response arrived (x.Answered,
+// even when the hop then failed), and the error of the hop that failed.
 func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchange, follow bool, deadline time.Time, sent func(*fasthttp.Request)) (total time.Duration, answered bool, err error) {
 	if x.Timed {
 		x.Phases = stats.PhaseTimes{}
 	}
+	x.Answered = false
 	for hop := 0; ; hop++ {
 		uri := req.URI()
 		scheme := uri.Scheme()
@@ -62,7 +63,7 @@ func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchan
 		elapsed, err := s.client.RoundTrip(req, resp, x, deadline)
 		total += elapsed
 		if err != nil {
-			return total, answered, err
+			return total, answered || x.Answered, err
 		}
 		answered = true
 		s.jar.store(resp, hostname, uri.Path(), now)

@@ -1,4 +1,4 @@
-package engine_test
+package session_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
+	"github.com/loadrun/loadrun/session"
 )
 
 // TestAbortingThreshold runs against the demo target with a threshold that
@@ -46,9 +47,8 @@ thresholds:
   - "max < 1h"
 `, tt.url, tt.threshold)
 			r := start(t, src, host, 2, 0, engine.Options{RunTime: tt.runTime})
-			snap := wait(t, r)
-			begin, end := r.Times()
-			took := end.Sub(begin)
+			res := wait(t, r)
+			took := res.Run.End.Sub(res.Run.Start)
 			t.Logf("ended after %s: %s", took, r.Reason())
 			if took < tt.notBefore || took > tt.notAfter {
 				t.Errorf("the run ended after %s, want between %s and %s", took, tt.notBefore, tt.notAfter)
@@ -62,7 +62,7 @@ thresholds:
 				t.Errorf("reason %q, want %q", got, wantReason)
 			}
 
-			results := r.Thresholds(snap)
+			results := res.Run.Thresholds
 			if len(results) != 2 {
 				t.Fatalf("%d threshold results, want 2: %+v", len(results), results)
 			}
@@ -72,6 +72,9 @@ thresholds:
 			}
 			if tt.wantAbort && !strings.Contains(got.Message, "want == 0") {
 				t.Errorf("aborted rule's message %q does not say what was wanted", got.Message)
+			}
+			if tt.wantAbort && (res.Run.Verdict.ExitCode != session.ExitFail || res.Run.Verdict.Pass) {
+				t.Errorf("verdict %+v, want a failed run (exit 1)", res.Run.Verdict)
 			}
 			// A rule that did not abort the run is not marked, even when an
 			// other one did.
@@ -99,7 +102,7 @@ thresholds:
   - {request: "GET bad", rule: "failures == 0", abort: true, grace: 0s}
 `
 	r := start(t, src, host, 1, 0, engine.Options{RunTime: time.Minute})
-	snap := wait(t, r)
+	res := wait(t, r)
 	if got, want := r.Reason(), `threshold "GET bad: failures == 0" failed (abort)`; got != want {
 		t.Errorf("reason %q, want %q", got, want)
 	}
@@ -112,7 +115,7 @@ thresholds:
 		// Failed and ended the run.
 		{"GET bad", false, true},
 	}
-	results := r.Thresholds(snap)
+	results := res.Run.Thresholds
 	if len(results) != len(tests) {
 		t.Fatalf("%d results, want %d: %+v", len(results), len(tests), results)
 	}
