@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/stats"
