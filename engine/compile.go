@@ -366,7 +366,9 @@ func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
 		rs.method = "GET"
 	}
 	rs.url = c.template(r.URL)
-	if up.base == nil && !isAbsolute(r.URL.Text) {
+	if scheme := otherScheme(r.URL.Text); scheme != "" {
+		c.errs.Add(r.URL.Pos, "url %q has the scheme %s: loadrun sends only http:// and https:// URLs", r.URL.Text, scheme)
+	} else if up.base == nil && !isAbsolute(r.URL.Text) {
 		c.errs.Add(r.URL.Pos, "url %q is relative but no host is set (add host: to the scenario or pass -H)", r.URL.Text)
 	}
 	switch {
@@ -420,6 +422,33 @@ func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
 		}
 	}
 	return rs
+}
+
+// otherScheme is the scheme of a URL written with one other than http and
+// https (ftp://…, file:…), or "". Without this check such a URL would be
+// sent to the host as a path.
+func otherScheme(u string) string {
+	i := strings.IndexByte(u, ':')
+	if i <= 0 {
+		return ""
+	}
+	scheme := strings.ToLower(u[:i])
+	for j, c := range scheme {
+		if !('a' <= c && c <= 'z' || j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return "" // not a scheme: a relative URL such as /a:b
+		}
+	}
+	switch {
+	case scheme == "http" || scheme == "https":
+		return ""
+	case strings.HasPrefix(u[i:], "://"):
+		return scheme
+	}
+	switch scheme {
+	case "file", "data", "javascript", "mailto", "ws", "wss", "ftp":
+		return scheme
+	}
+	return ""
 }
 
 func isAbsolute(u string) bool {

@@ -129,7 +129,7 @@ func (s *requestStep) fail(u *vuser, key stats.Key, msg string) result {
 // build renders the request. Its error is a template error.
 func (s *requestStep) build(u *vuser, req *fasthttp.Request) error {
 	var err error
-	if u.urlBuf, err = s.url.Render(u.urlBuf[:0], u.vars); err != nil {
+	if u.urlBuf, err = s.url.RenderEscaped(u.urlBuf[:0], u.vars, escapeInserted); err != nil {
 		return err
 	}
 	b := u.scratch[:0]
@@ -146,6 +146,9 @@ func (s *requestStep) build(u *vuser, req *fasthttp.Request) error {
 	} else {
 		req.SetRequestURIBytes(u.urlBuf)
 	}
+	// Send the URL's path as written and as escapeInserted encoded it:
+	// fasthttp would otherwise decode %2F in a value into a path separator.
+	req.URI().DisablePathNormalizing = true
 	req.Header.SetMethod(s.method)
 	if len(s.query) > 0 {
 		args := req.URI().QueryArgs()
@@ -232,18 +235,25 @@ func (u *vuser) send(req *fasthttp.Request, resp *fasthttp.Response, follow bool
 // response. It returns the failure text, or "".
 func (s *requestStep) examine(u *vuser, key stats.Key, resp *fasthttp.Response, elapsed time.Duration, tr *RequestTrace) string {
 	body := u.x.Body
-	if enc := resp.Header.ContentEncoding(); len(enc) > 0 && (len(s.extract) > 0 || len(s.checks) > 0 || tr != nil) {
-		u.decoded = httpclient.Decode(u.decoded, body, enc, u.x.BodyCap)
+	decodeErr := ""
+	// A compressed body is always decoded, as a browser does, so that a
+	// corrupt one is a failure even when nothing reads it.
+	if enc := resp.Header.ContentEncoding(); len(enc) > 0 {
+		var err error
+		u.decoded, err = httpclient.Decode(u.decoded, body, enc, u.x.BodyCap, u.x.Size > int64(len(body)))
 		body = u.decoded
+		if err != nil {
+			decodeErr = err.Error()
+		}
 		if tr != nil {
 			tr.RespBody = excerpt(body)
 		}
 	}
 	u.view.resp, u.view.body, u.view.elapsed = resp, body, elapsed
 	u.src.Reset(&u.view)
-	failed := ""
+	failed := decodeErr
 	code := resp.StatusCode()
-	if !s.statusChecked && code >= 400 {
+	if failed == "" && !s.statusChecked && code >= 400 {
 		failed = "HTTP " + strconv.Itoa(code) + " " + fasthttp.StatusMessage(code)
 	}
 	for _, x := range s.extract {

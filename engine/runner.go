@@ -54,6 +54,9 @@ type Options struct {
 	// goroutine, right after the statistics closed that second's interval
 	// (the session takes its per-tick snapshot there). It must not block.
 	OnTick func(now time.Time)
+	// MaxHeaderBytes bounds a response header block (0: 64 KiB); a larger
+	// one fails its request.
+	MaxHeaderBytes int
 }
 
 // DefaultStopTimeout is how long stopping users may finish their task

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -60,18 +61,21 @@ func excerpt(b []byte) string {
 	return string(b)
 }
 
-// request records the request as sent (the response is added later).
+// request records the request as it goes on the wire (the response is
+// added later): its header fields are read back from the bytes fasthttp
+// writes, so the Cookie header appears once, as sent.
 func (t *RequestTrace) request(req *fasthttp.Request) {
 	t.Method, t.URL = string(req.Header.Method()), req.URI().String()
 	t.Body = excerpt(req.Body())
 	if t.Body == "" && req.PostArgs().Len() > 0 {
 		t.Body = excerpt(req.PostArgs().QueryString())
 	}
-	for k, v := range req.Header.All() {
-		t.Header = append(t.Header, [2]string{string(k), string(v)})
-	}
-	for k, v := range req.Header.Cookies() {
-		t.Header = append(t.Header, [2]string{"Cookie", string(k) + "=" + string(v)})
+	t.Header = t.Header[:0]
+	lines := strings.Split(string(req.Header.Header()), "\r\n")
+	for _, line := range lines[1:] { // the first is the request line
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			t.Header = append(t.Header, [2]string{k, strings.TrimSpace(v)})
+		}
 	}
 }
 

@@ -38,7 +38,7 @@ func (r *Runner) initHTTP(u *vuser) {
 
 // httpOptions are the HTTP client options of a run.
 func httpOptions(opts Options) httpclient.Options {
-	o := httpclient.Options{Dial: opts.Dial}
+	o := httpclient.Options{Dial: opts.Dial, MaxHeaderBytes: opts.MaxHeaderBytes}
 	if opts.Insecure {
 		o.TLS = &tls.Config{InsecureSkipVerify: true}
 	}

@@ -238,6 +238,21 @@ func (e *Expr) appendTo(dst []byte, v Vars) ([]byte, error) {
 	return AppendValue(dst, x)
 }
 
+// appendRaw is appendTo that also reports whether the value is Raw.
+func (e *Expr) appendRaw(dst []byte, v Vars) ([]byte, bool, error) {
+	if e.kind == kindMember {
+		dst, err := e.appendTo(dst, v)
+		return dst, false, err
+	}
+	x, err := e.Eval(v)
+	if err != nil {
+		return dst, false, err
+	}
+	_, raw := x.(Raw)
+	dst, err = AppendValue(dst, x)
+	return dst, raw, err
+}
+
 // Refs lists the variables the expression reads, in source order.
 func (e *Expr) Refs() []Ref { return e.refs }
 

@@ -20,6 +20,8 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 		return dst, nil
 	case string:
 		return append(dst, x...), nil
+	case Raw:
+		return append(dst, x...), nil
 	case []byte:
 		return append(dst, x...), nil
 	case int:

@@ -66,6 +66,9 @@ var functions = []*function{
 		return formatTime(time.Now(), args[0])
 	}},
 	{name: "urlEncode", params: []string{"s"}, fn: stringFunc(url.QueryEscape)},
+	{name: "raw", params: []string{"s"}, fn: func(args ...any) (any, error) {
+		return Raw(toString(args[0])), nil
+	}},
 	{name: "urlDecode", params: []string{"s"}, fn: func(args ...any) (any, error) {
 		s, err := url.QueryUnescape(toString(args[0]))
 		if err != nil {
@@ -102,6 +105,10 @@ var functions = []*function{
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}},
 }
+
+// Raw is text that a URL takes as written: raw(x) in a request URL opts
+// out of the encoding the engine gives inserted values (RenderEscaped).
+type Raw string
 
 // functionByName indexes functions for the compile-time call check.
 var functionByName = func() map[string]*function {

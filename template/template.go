@@ -176,6 +176,33 @@ func (t *Template) Render(dst []byte, v Vars) ([]byte, error) {
 	return dst, nil
 }
 
+// RenderEscaped is Render for text with a grammar, such as a URL: after
+// each inserted value (not literal text) is appended at dst[start:], escape
+// rewrites it in place, reading dst[:start] for its context. A value made
+// by raw(x) is kept as it is.
+func (t *Template) RenderEscaped(dst []byte, v Vars, escape func(dst []byte, start int) []byte) ([]byte, error) {
+	if t.isStatic {
+		return append(dst, t.static...), nil
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.expr == nil {
+			dst = append(dst, p.lit...)
+			continue
+		}
+		start := len(dst)
+		var err error
+		var raw bool
+		if dst, raw, err = p.expr.appendRaw(dst, v); err != nil {
+			return dst, err
+		}
+		if !raw {
+			dst = escape(dst, start)
+		}
+	}
+	return dst, nil
+}
+
 // Value is the template's value: for a template that is exactly one
 // `${expr}` the expression's typed value (a number stays a number, a list
 // stays a list), otherwise the rendered string.

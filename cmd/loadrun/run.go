@@ -38,6 +38,7 @@ type runFlags struct {
 	fullHistory bool
 	onlySummary bool
 	demo        bool
+	http        httpFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -72,6 +73,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.phases, "phases", false, "time each request's connect, TLS handshake, wait (to first byte) and download, and report them")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for task choice and random waits (0: random)")
 	fs.BoolVar(&f.demo, "demo", false, "start the built-in demo target in-process and point the scenario at it")
+	f.http.register(fs)
 }
 
 // loadPlan loads and compiles a scenario, printing every problem.
@@ -181,6 +183,7 @@ func runCmd(args []string, e env) int {
 		File:    files[0],
 		Version: version,
 	}
+	f.http.apply(&cfg.Engine)
 	var sess *session.Session
 	err = interruptible(e, func() (err error) {
 		sess, err = session.Load(files[0], cfg)

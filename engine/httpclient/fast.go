@@ -329,7 +329,7 @@ func isSmallBuffer(err error) bool {
 
 // ErrHeaderTooLarge fails a response whose header block exceeds
 // Options.MaxHeaderBytes.
-var ErrHeaderTooLarge = errors.New("response header block too large (raise --max-header-size)")
+var ErrHeaderTooLarge = errors.New("response header block too large (raise it with --max-header-size)")
 
 // readBody keeps the first x.BodyCap bytes and counts the rest.
 func readBody(resp *fasthttp.Response, x *Exchange) error {

@@ -81,6 +81,7 @@ func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchan
 		next := uri.String()
 		req.SetRequestURI(next)
 		req.URI().UpdateBytes(loc)
+		req.URI().DisablePathNormalizing = true // the Location as the server wrote it
 		if code == 301 || code == 302 || code == 303 {
 			if !req.Header.IsHead() {
 				req.Header.SetMethod("GET")
