@@ -61,9 +61,11 @@ type userPlan struct {
 	onStart []step
 	tasks   []*taskPlan
 	onStop  []step
-	// picks holds each task index weight times: a random index into it is
-	// a weighted choice without a loop (boomer's trick).
-	picks []int
+	// cumWeights holds the running sum of the task weights: a random
+	// number below the last is a weighted choice by binary search, at no
+	// cost in memory whatever the weights (a table with each task index
+	// weight times took 17 GB for weight 2147483647).
+	cumWeights []int
 }
 
 type taskPlan struct {
@@ -204,6 +206,21 @@ func (p *Plan) takePools() ([]datasource.Pool, error) {
 	return out, nil
 }
 
+// pickTask chooses a task index by weight: the first whose running weight
+// sum exceeds r, a uniform number in [0, total weight).
+func (up *userPlan) pickTask(r int) int {
+	lo, hi := 0, len(up.cumWeights)-1
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if up.cumWeights[mid] > r {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
 // Thresholds are the plan's pass/fail rules: the scenario's, then those
 // given in CompileOptions.
 func (p *Plan) Thresholds() []*thresholds.Threshold { return p.thresholds }
@@ -230,9 +247,11 @@ func (c *compiler) userType(ut *scenario.UserType, host string) *userPlan {
 		}
 		tp.steps = c.steps(t.Steps, tp.name, up)
 		up.tasks = append(up.tasks, tp)
-		for range max(t.Weight, 1) {
-			up.picks = append(up.picks, i)
+		sum := max(t.Weight, 1)
+		if n := len(up.cumWeights); n > 0 {
+			sum += up.cumWeights[n-1]
 		}
+		up.cumWeights = append(up.cumWeights, sum)
 	}
 	up.onStop = c.steps(ut.OnStop, ut.Name+" on_stop", up)
 	return up

@@ -142,7 +142,7 @@ func (u *vuser) run() {
 		if !u.r.takeIteration() {
 			break
 		}
-		task := u.plan.tasks[u.plan.picks[u.rnd.IntN(len(u.plan.picks))]]
+		task := u.plan.tasks[u.plan.pickTask(u.rnd.IntN(u.plan.cumWeights[len(u.plan.cumWeights)-1]))]
 		start := time.Now()
 		u.inTask = true
 		res := u.runSteps(task.steps)
@@ -214,10 +214,10 @@ func (u *vuser) pace(task *taskPlan, every time.Duration, start, next time.Time)
 	}
 	// Every whole slot that passed while the user was held back is a
 	// skipped iteration; the one that starts now is late by the whole delay.
+	// Counted arithmetically: a pacing far shorter than the work (1ns) has
+	// millions of slots per iteration, and a loop over them would spin.
 	late := now.Sub(next)
-	for range int(late / every) {
-		u.rec.Pacing(task.name, 0, true)
-	}
+	u.rec.PacingSkipped(task.name, int64(late/every))
 	u.rec.Pacing(task.name, late, false)
 	// Start now; the schedule restarts from here rather than bursting to
 	// catch up on the skipped slots.

@@ -130,6 +130,10 @@ func (p *parser) user(n *yaml.Node) *UserType {
 }
 
 // weight reads a weight, which must be at least 1.
+// MaxWeight bounds a user type's or task's weight: weights are relative, so
+// no scenario needs more, and sums of weights stay far from overflowing.
+const MaxWeight = 1_000_000
+
 func (p *parser) weight(n *yaml.Node) int {
 	w, ok := p.integer(n, "weight")
 	if !ok {
@@ -137,6 +141,10 @@ func (p *parser) weight(n *yaml.Node) int {
 	}
 	if w < 1 {
 		p.errorf(deref(n), "weight: must be 1 or more, got %d", w)
+		return 1
+	}
+	if w > MaxWeight {
+		p.errorf(deref(n), "weight: at most %d, got %d (weights are relative: 2 and 1 mean twice as often)", MaxWeight, w)
 		return 1
 	}
 	return w

@@ -297,6 +297,24 @@ func (r *Recorder) Pacing(task string, late time.Duration, skipped bool) {
 	sh.mu.Unlock()
 }
 
+// PacingSkipped records n slots of a paced task dropped at once because the
+// user was too far behind: counted, never looped over, so a pacing far
+// shorter than the work (1ns) costs one call, not one per slot.
+func (r *Recorder) PacingSkipped(task string, n int64) {
+	if n <= 0 {
+		return
+	}
+	sh := r.sh
+	sh.mu.Lock()
+	p := sh.pacing[task]
+	if p == nil {
+		p = &PacingEntry{Task: task, Lateness: newHist()}
+		sh.pacing[task] = p
+	}
+	p.Skipped += n
+	sh.mu.Unlock()
+}
+
 // shard is the state one Recorder writes to.
 type shard struct {
 	mu       sync.Mutex

@@ -76,15 +76,23 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	f.http.register(fs)
 }
 
-// loadPlan loads and compiles a scenario, printing every problem.
+// loadPlan loads and compiles a scenario, printing every problem. A signal
+// interrupts it (a data file that never ends must not make loadrun deaf).
 func loadPlan(file string, opts engine.CompileOptions, e env) (*engine.Plan, bool) {
-	sc, err := scenario.Load(file)
-	if err != nil {
-		printScenarioError(e.stderr, err)
+	var plan *engine.Plan
+	err := interruptible(e, func() error {
+		sc, err := scenario.Load(file)
+		if err != nil {
+			return err
+		}
+		plan, err = engine.Compile(sc, opts)
+		return err
+	})
+	switch {
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintf(e.stderr, "%s: interrupted while loading\n", file)
 		return nil, false
-	}
-	plan, err := engine.Compile(sc, opts)
-	if err != nil {
+	case err != nil:
 		printScenarioError(e.stderr, err)
 		return nil, false
 	}
