@@ -585,19 +585,21 @@ func (r *Runner) Times() (start, end time.Time) {
 	return r.started, r.ended
 }
 
-// Snapshot is the statistics now; after Done, the final statistics.
+// Snapshot is the statistics as of the last one-second tick, the one
+// snapshot every reader shares (stats.Stats.Latest, published just before
+// Options.OnTick is called); once the run has ended, the final statistics
+// at its end.
 func (r *Runner) Snapshot() *stats.Snapshot {
 	r.mu.Lock()
 	st, end := r.stats, r.ended
 	r.mu.Unlock()
-	if st == nil {
+	switch {
+	case st == nil:
 		return nil
+	case end.IsZero():
+		return st.Latest()
 	}
-	now := time.Now()
-	if !end.IsZero() {
-		now = end
-	}
-	return st.Snapshot(now)
+	return st.Snapshot(end)
 }
 
 // ResetStats starts the statistics afresh (Locust's "reset stats"): what

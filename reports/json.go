@@ -221,7 +221,8 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		sum.Checks = append(sum.Checks, checkJSON{c.Request.Method, c.Request.Name, c.Name, c.Pass, c.Fail, passRatio(c)})
 	}
 	for _, t := range run.Thresholds {
-		sum.Thresholds = append(sum.Thresholds, thresholdJSON(t))
+		sum.Thresholds = append(sum.Thresholds, thresholdJSON{Request: t.Request, Rule: t.Rule, Value: t.Value,
+			Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
 	}
 	for _, r := range s.Rendezvous {
 		avg := 0.0
@@ -262,7 +263,7 @@ func entryToJSON(e *stats.Entry, el time.Duration, err *error) *entryJSON {
 		CurrentRPS: finite(e.CurrentRPS), CurrentFailPerSec: finite(e.CurrentFailPerSec),
 		AvgMs: avgMs(e), MinMs: ms(e.MinTime), MaxMs: ms(e.MaxTime), MedianMs: ms(e.Median()),
 		PercentilesMs: pct, AvgContentBytes: e.AvgContentBytes(), ContentBytes: e.ContentBytes,
-		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodeHist(e.Hist, err),
+		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodePacked(e.Hist, err),
 	}
 }
 
@@ -274,6 +275,19 @@ func encodeHist(h *hdrhistogram.Histogram, err *error) string {
 		return ""
 	}
 	b, e := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if e != nil && *err == nil {
+		*err = fmt.Errorf("encoding a histogram: %w", e)
+	}
+	return string(b)
+}
+
+// encodePacked is encodeHist for a sparse histogram: the same bytes as the
+// dense encoder writes for the same samples.
+func encodePacked(h *hdrhistogram.PackedHistogram, err *error) string {
+	if h == nil {
+		return ""
+	}
+	b, e := h.Encode()
 	if e != nil && *err == nil {
 		*err = fmt.Errorf("encoding a histogram: %w", e)
 	}
@@ -307,6 +321,16 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		}
 		return h
 	}
+	decodePacked := func(field, enc string) *hdrhistogram.PackedHistogram {
+		if enc == "" {
+			return nil
+		}
+		h, err := hdrhistogram.DecodePacked([]byte(enc))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: not an HDR histogram: %w", field, err))
+		}
+		return h
+	}
 	s := &stats.Snapshot{Start: sum.Snapshot.Start, Time: sum.Snapshot.Time, Users: sum.Snapshot.Users,
 		CPU: sum.Snapshot.CPUPercent, Saturated: sum.Snapshot.Saturated}
 	for i, e := range sum.Requests {
@@ -314,10 +338,10 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 			errs = append(errs, fmt.Errorf("requests[%d] is null", i))
 			continue
 		}
-		s.Entries = append(s.Entries, entryFromJSON(e, decode(fmt.Sprintf("requests[%d].histogram", i), e.Histogram)))
+		s.Entries = append(s.Entries, entryFromJSON(e, decodePacked(fmt.Sprintf("requests[%d].histogram", i), e.Histogram)))
 	}
 	if sum.Aggregated != nil {
-		s.Total = entryFromJSON(sum.Aggregated, decode("aggregated.histogram", sum.Aggregated.Histogram))
+		s.Total = entryFromJSON(sum.Aggregated, decodePacked("aggregated.histogram", sum.Aggregated.Histogram))
 	} else {
 		s.Total = total(s)
 	}
@@ -348,7 +372,8 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		Iterations: sum.Run.Iterations, Start: sum.Run.Start, End: sum.Run.End, Version: sum.LoadrunVersion,
 		Warnings: runWarnings(sum.Warnings, s)}
 	for _, t := range sum.Thresholds {
-		run.Thresholds = append(run.Thresholds, thresholds.Result(t))
+		run.Thresholds = append(run.Thresholds, thresholds.Result{Request: t.Request, Rule: t.Rule, Value: t.Value,
+			Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Run{}, nil, fmt.Errorf("reading the JSON summary: %w", err)
@@ -369,7 +394,7 @@ func runWarnings(warnings []string, s *stats.Snapshot) []string {
 	return warnings
 }
 
-func entryFromJSON(e *entryJSON, h *hdrhistogram.Histogram) *stats.Entry {
+func entryFromJSON(e *entryJSON, h *hdrhistogram.PackedHistogram) *stats.Entry {
 	return &stats.Entry{Key: stats.Key{Method: e.Method, Name: e.Name}, Requests: e.Requests, Failures: e.Failures,
 		Hist: h, SumTime: time.Duration(e.TotalTimeNs), MinTime: fromMs(e.MinMs), MaxTime: fromMs(e.MaxMs),
 		ContentBytes: e.ContentBytes, OutOfRange: e.OutOfRange, Unsent: e.Unsent,

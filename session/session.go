@@ -224,8 +224,8 @@ func (s *Session) Done() <-chan struct{} {
 }
 
 // Snapshot is the statistics of the current run as of its last tick (once
-// a second), shared by every reader; before the first tick, the statistics
-// now; after the run stopped, its final statistics. nil before any run.
+// a second), shared by every reader; before the first tick, the empty
+// statistics of the start; after the run stopped, its final statistics. nil before any run.
 func (s *Session) Snapshot() *stats.Snapshot {
 	r := s.current()
 	if r == nil {

@@ -78,7 +78,7 @@ func Judge(o Outcome) reports.Verdict {
 		}
 		// TODO(stats): use thresholds.Result's metric once it carries one,
 		// instead of reading the rule text.
-		if isChecksRule(res.Rule) {
+		if res.OnChecks() {
 			checksRuled = true
 		}
 	}
@@ -110,13 +110,6 @@ func describeRule(r thresholds.Result) string {
 		return fmt.Sprintf("%q (%s)", name, r.Message)
 	}
 	return fmt.Sprintf("%q", name)
-}
-
-// isChecksRule reports whether a rule is about checkpoints ("checks > 99%",
-// "check_failures == 0"): such a rule then decides what failed checks mean.
-func isChecksRule(rule string) bool {
-	metric, _, _ := strings.Cut(strings.TrimSpace(rule), " ")
-	return strings.HasPrefix(metric, "check")
 }
 
 // cutRequests counts the requests cut by the end of the run.

@@ -5,83 +5,112 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Snapshot merges every shard into a new Snapshot taken at now. Each shard is
-// locked only while it is copied, so recording goes on meanwhile.
+// acc is the folded state of a run: one row per request name however many
+// shards recorded it. It is owned by Stats.mu.
+type acc struct {
+	start, lastTick time.Time
+	rows            map[Key]*row
+	// totalHist is the published Aggregated histogram (immutable).
+	totalHist *hdrhistogram.PackedHistogram
+	// foldScratch and tickScratch sum every row's new samples for the
+	// Aggregated row: since the last publish, and since the last Tick. Dense,
+	// so adding a row costs its own buckets only, not the total's.
+	foldScratch, tickScratch *hdrhistogram.Histogram
+
+	errs   map[errKey]int64
+	checks map[checkKey]counts
+	pacing map[string]*PacingEntry
+	phases map[Key]*PhaseEntry
+	// pubPacing and pubPhases are the published copies of pacing and
+	// phases, reused by every snapshot until their row changes.
+	pubPacing map[string]*PacingEntry
+	pubPhases map[Key]*PhaseEntry
+
+	// What was folded since the last Tick: the interval it closes.
+	tickErrs   map[errKey]int64
+	tickChecks map[checkKey]counts
+	tickPacing map[string]*PacingEntry
+	tickPhases map[Key]*PhaseEntry
+
+	rates   map[Key]*rate
+	history history
+}
+
+// row is one request row after folding.
+type row struct {
+	// cum is the row as last published: immutable, shared by snapshots.
+	cum *Entry
+	// pending holds what was folded since then; tick what was folded since
+	// the last Tick. Both are owned by Stats.mu.
+	pending *Entry
+	tick    *Entry
+}
+
+func (a *acc) reset(start time.Time) {
+	*a = acc{
+		start:       start,
+		lastTick:    start,
+		rows:        make(map[Key]*row),
+		totalHist:   newHist(),
+		foldScratch: newDenseHist(),
+		tickScratch: newDenseHist(),
+		errs:        make(map[errKey]int64),
+		checks:      make(map[checkKey]counts),
+		pacing:      make(map[string]*PacingEntry),
+		phases:      make(map[Key]*PhaseEntry),
+		pubPacing:   make(map[string]*PacingEntry),
+		pubPhases:   make(map[Key]*PhaseEntry),
+		tickErrs:    make(map[errKey]int64),
+		tickChecks:  make(map[checkKey]counts),
+		tickPacing:  make(map[string]*PacingEntry),
+		tickPhases:  make(map[Key]*PhaseEntry),
+		rates:       make(map[Key]*rate),
+	}
+}
+
+// Latest is the snapshot published by the last Tick (or Reset, or New): one
+// immutable value that every reader (console, web UI, thresholds, a
+// distributed master) shares, so reading it costs nothing and all of them
+// see the same numbers. Its Interval holds what that tick added.
+func (s *Stats) Latest() *Snapshot { return s.latest.Load() }
+
+// Snapshot folds everything recorded so far and returns a new Snapshot at
+// now, without closing an interval (Tick does that). The run's final
+// snapshot, taken after every user stopped, is one. Each shard is locked
+// only while it is emptied, so recording goes on meanwhile.
 func (s *Stats) Snapshot(now time.Time) *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	entries := make(map[Key]*Entry)
-	errs := make(map[errKey]int64)
-	checks := make(map[checkKey]*CheckEntry)
-	pacing := make(map[string]*PacingEntry)
-	phases := make(map[Key]*PhaseEntry)
-	for _, sh := range s.shards {
-		sh.mu.Lock()
-		for k, r := range sh.entries {
-			e := entries[k]
-			if e == nil {
-				e = &Entry{Key: k, Hist: newHist()}
-				entries[k] = e
-			}
-			e.addRec(r)
-		}
-		for k, n := range sh.errors {
-			errs[k] += n
-		}
-		for k, c := range sh.checks {
-			ce := checks[k]
-			if ce == nil {
-				ce = &CheckEntry{Request: k.request, Name: k.name}
-				checks[k] = ce
-			}
-			ce.Pass += c.requests
-			ce.Fail += c.failures
-		}
-		for task, p := range sh.pacing {
-			pe := pacing[task]
-			if pe == nil {
-				pe = &PacingEntry{Task: task, Lateness: newHist()}
-				pacing[task] = pe
-			}
-			pe.add(p)
-		}
-		collectPhases(phases, sh.phases)
-		sh.mu.Unlock()
+	s.fold()
+	s.absorb()
+	return s.publish(now)
+}
+
+// Tick closes the interval since the previous Tick (or the start): it folds
+// every shard, adds a history point, advances the current-rate windows, and
+// publishes a new Snapshot (Latest) whose Interval is what the interval
+// added. The engine calls it once per second; an irregular call is
+// measured by its own length.
+func (s *Stats) Tick(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	secs := now.Sub(s.lastTick).Seconds()
+	if secs <= 0 {
+		// A tick that does not move forward still closes an interval; one
+		// second is what the engine promises and keeps the rates finite.
+		secs = 1
 	}
-	snap := &Snapshot{
-		Start:     s.start,
-		Time:      now,
-		Users:     int(s.users.Load()),
-		Entries:   make([]*Entry, 0, len(entries)),
-		Errors:    make([]*ErrorEntry, 0, len(errs)),
-		Checks:    make([]*CheckEntry, 0, len(checks)),
-		Pacing:    make([]*PacingEntry, 0, len(pacing)),
-		Phases:    phaseList(phases),
-		History:   s.history.points(),
-		CPU:       math.Float64frombits(s.cpuBits.Load()),
-		Saturated: s.saturated.Load(),
-	}
-	for k, e := range entries {
-		if r := s.rates[k]; r != nil {
-			e.CurrentRPS, e.CurrentFailPerSec = r.current()
-		}
-		snap.Entries = append(snap.Entries, e)
-	}
-	for k, n := range errs {
-		snap.Errors = append(snap.Errors, &ErrorEntry{Key: k.Key, Error: k.text, Count: n})
-	}
-	for _, c := range checks {
-		snap.Checks = append(snap.Checks, c)
-	}
-	for _, p := range pacing {
-		snap.Pacing = append(snap.Pacing, p)
-	}
-	snap.Rendezvous = s.rendezvousCopy()
-	snap.sort()
-	snap.Total = total(snap.Entries)
-	return snap
+	s.fold()
+	s.absorb()
+	interval := s.closeInterval(now, secs)
+	snap := s.publish(now)
+	snap.Interval = interval
+	s.latest.Store(snap)
+	s.lastTick = now
 }
 
 // Reset forgets everything recorded so far and starts counting again from
@@ -91,36 +120,350 @@ func (s *Stats) Reset(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sh := range s.shards {
-		sh.reset()
+		sh.clear()
 	}
-	s.start, s.lastTick = now, now
-	s.rates = make(map[Key]*rate)
-	s.interval.Reset()
-	s.history = history{}
+	s.acc.reset(now)
 	s.saturated.Store(math.Float64frombits(s.cpuBits.Load()) >= 90)
 	s.rzMu.Lock()
-	s.rendezvous = make(map[string]*RendezvousEntry)
+	s.rz.reset()
 	s.rzMu.Unlock()
+	s.latest.Store(s.publish(now))
 }
 
-func (s *Stats) rendezvousCopy() []*RendezvousEntry {
+// fold moves every shard's samples into the rows' pending state and the
+// run's counters, emptying the shards. s.mu is held.
+func (s *Stats) fold() {
+	for _, sh := range s.shards {
+		sh.mu.Lock()
+		for k, r := range sh.recs {
+			if r.requests == 0 {
+				continue
+			}
+			s.row(k).pending.addRec(r)
+			r.reset()
+		}
+		for ek, n := range sh.errors {
+			if len(s.errs) >= maxErrorKinds {
+				if _, seen := s.errs[ek]; !seen {
+					ek.text = OtherErrors
+				}
+			}
+			s.errs[ek] += n
+			s.tickErrs[ek] += n
+		}
+		clear(sh.errors)
+		for k, c := range sh.checks {
+			if *c == (counts{}) {
+				continue
+			}
+			s.checks[k] = s.checks[k].plus(*c)
+			s.tickChecks[k] = s.tickChecks[k].plus(*c)
+			*c = counts{}
+		}
+		for task, p := range sh.pacing {
+			if p.Iterations == 0 && p.Skipped == 0 {
+				continue
+			}
+			addPacing(s.pacing, p)
+			addPacing(s.tickPacing, p)
+			delete(s.pubPacing, task)
+			p.Iterations, p.Late, p.Skipped = 0, 0, 0
+			p.Lateness.Reset()
+		}
+		for k, p := range sh.phases {
+			if p.Requests == 0 {
+				continue
+			}
+			addPhases(s.phases, p)
+			addPhases(s.tickPhases, p)
+			delete(s.pubPhases, k)
+			p.reset()
+		}
+		sh.mu.Unlock()
+	}
+}
+
+func (s *Stats) row(k Key) *row {
+	r := s.rows[k]
+	if r == nil {
+		r = &row{cum: &Entry{Key: k, Hist: newHist()}, pending: &Entry{Key: k, Hist: newHist()}}
+		s.rows[k] = r
+	}
+	return r
+}
+
+// absorb adds each row's pending samples to its cumulative row (a new,
+// immutable Entry: the published one may be read meanwhile) and to its
+// interval, and the same for the Aggregated histogram. s.mu is held.
+func (s *Stats) absorb() {
+	changed := false
+	for _, r := range s.rows {
+		p := r.pending
+		if p.Requests == 0 {
+			continue
+		}
+		changed = true
+		c := *r.cum
+		c.Hist = plus(r.cum.Hist, p.Hist)
+		c.addCounts(p)
+		r.cum = &c
+		p.Hist.MergeInto(s.foldScratch)
+		p.Hist.MergeInto(s.tickScratch)
+		if r.tick == nil {
+			r.tick = &Entry{Key: p.Key, Hist: newHist()}
+		}
+		r.tick.add(p)
+		p.Hist.Reset()
+		*p = Entry{Key: p.Key, Hist: p.Hist}
+	}
+	if changed {
+		s.totalHist = plus(s.totalHist, packed(s.foldScratch))
+		s.foldScratch.Reset()
+	}
+}
+
+// packed is the sparse copy of a dense histogram.
+func packed(h *hdrhistogram.Histogram) *hdrhistogram.PackedHistogram {
+	p := newHist()
+	p.MergeFrom(h)
+	return p
+}
+
+// plus is a new histogram holding a's and b's samples, sized to fit.
+func plus(a, b *hdrhistogram.PackedHistogram) *hdrhistogram.PackedHistogram {
+	h := a.Clone()
+	h.Merge(b)
+	h.Compact()
+	return h
+}
+
+// closeInterval turns what was folded since the last Tick into the
+// interval's Snapshot and a history point, advances the rates, and starts a
+// new interval. s.mu is held.
+func (s *Stats) closeInterval(now time.Time, secs float64) *Snapshot {
+	iv := &Snapshot{
+		Start:     s.lastTick,
+		Time:      now,
+		Users:     int(s.users.Load()),
+		Total:     &Entry{Key: Key{Name: AggregatedName}, Hist: packed(s.tickScratch)},
+		CPU:       math.Float64frombits(s.cpuBits.Load()),
+		Saturated: s.saturated.Load(),
+	}
+	var total, before counts
+	for k, r := range s.rows {
+		rt := s.rates[k]
+		if rt == nil {
+			rt = &rate{}
+			s.rates[k] = rt
+		}
+		before = before.plus(rt.last)
+		c := counts{r.cum.Requests, r.cum.Failures}
+		total = total.plus(c)
+		rt.push(c, secs)
+		if r.tick != nil {
+			iv.Entries = append(iv.Entries, r.tick)
+			iv.Total.addCounts(r.tick)
+			r.tick = nil
+		}
+	}
+	for k, n := range s.tickErrs {
+		iv.Errors = append(iv.Errors, &ErrorEntry{Key: k.Key, Error: k.text, Count: n})
+	}
+	for k, c := range s.tickChecks {
+		iv.Checks = append(iv.Checks, &CheckEntry{Request: k.request, Name: k.name, Pass: c.requests, Fail: c.failures})
+	}
+	for _, p := range s.tickPacing {
+		iv.Pacing = append(iv.Pacing, p)
+	}
+	s.tickScratch.Reset()
+	iv.Phases = phaseList(s.tickPhases)
+	s.rzMu.Lock()
+	iv.Rendezvous = s.rz.takeTick()
+	s.rzMu.Unlock()
+	s.tickErrs = make(map[errKey]int64)
+	s.tickChecks = make(map[checkKey]counts)
+	s.tickPacing = make(map[string]*PacingEntry)
+	s.tickPhases = make(map[Key]*PhaseEntry)
+
+	p := Point{
+		Time:       now,
+		Users:      iv.Users,
+		RPS:        float64(total.requests-before.requests) / secs,
+		FailPerSec: float64(total.failures-before.failures) / secs,
+		Requests:   total.requests,
+		Failures:   total.failures,
+		Seconds:    secs,
+	}
+	if h := iv.Total.Hist; h.TotalCount() > 0 {
+		p.P50 = histDuration(h.ValueAtPercentile(50))
+		p.P95 = histDuration(h.ValueAtPercentile(95))
+		p.P99 = histDuration(h.ValueAtPercentile(99))
+	}
+	s.history.add(p)
+	iv.History = []Point{p}
+	iv.sort()
+	return iv
+}
+
+// publish builds a Snapshot at now from the folded state. Histograms of
+// rows that did not change are shared with earlier snapshots: they are
+// never written once published. s.mu is held.
+func (s *Stats) publish(now time.Time) *Snapshot {
+	snap := &Snapshot{
+		Start:     s.start,
+		Time:      now,
+		Users:     int(s.users.Load()),
+		Entries:   make([]*Entry, 0, len(s.rows)),
+		Errors:    make([]*ErrorEntry, 0, len(s.errs)),
+		Checks:    make([]*CheckEntry, 0, len(s.checks)),
+		Pacing:    make([]*PacingEntry, 0, len(s.pacing)),
+		History:   s.history.points(),
+		CPU:       math.Float64frombits(s.cpuBits.Load()),
+		Saturated: s.saturated.Load(),
+	}
+	t := &Entry{Key: Key{Name: AggregatedName}, Hist: s.totalHist}
+	for k, r := range s.rows {
+		e := *r.cum
+		if rt := s.rates[k]; rt != nil {
+			e.CurrentRPS, e.CurrentFailPerSec = rt.current()
+		}
+		snap.Entries = append(snap.Entries, &e)
+		t.addCounts(&e)
+		t.CurrentRPS += e.CurrentRPS
+		t.CurrentFailPerSec += e.CurrentFailPerSec
+	}
+	snap.Total = t
+	for k, n := range s.errs {
+		snap.Errors = append(snap.Errors, &ErrorEntry{Key: k.Key, Error: k.text, Count: n})
+	}
+	for k, c := range s.checks {
+		snap.Checks = append(snap.Checks, &CheckEntry{Request: k.request, Name: k.name, Pass: c.requests, Fail: c.failures})
+	}
+	for task, p := range s.pacing {
+		pub := s.pubPacing[task]
+		if pub == nil {
+			pub = &PacingEntry{Task: task, Lateness: newDenseHist()}
+			pub.add(p)
+			s.pubPacing[task] = pub
+		}
+		snap.Pacing = append(snap.Pacing, pub)
+	}
+	if len(s.phases) > 0 {
+		snap.Phases = make([]*PhaseEntry, 0, len(s.phases))
+		for k, p := range s.phases {
+			pub := s.pubPhases[k]
+			if pub == nil {
+				pub = newPhaseEntry(k)
+				pub.add(p)
+				s.pubPhases[k] = pub
+			}
+			snap.Phases = append(snap.Phases, pub)
+		}
+	}
+	s.rzMu.Lock()
+	snap.Rendezvous = s.rz.published()
+	s.rzMu.Unlock()
+	snap.sort()
+	return snap
+}
+
+func (c counts) plus(o counts) counts {
+	return counts{c.requests + o.requests, c.failures + o.failures}
+}
+
+func addPacing(m map[string]*PacingEntry, p *PacingEntry) {
+	c := m[p.Task]
+	if c == nil {
+		c = &PacingEntry{Task: p.Task, Lateness: newDenseHist()}
+		m[p.Task] = c
+	}
+	c.add(p)
+}
+
+func addPhases(m map[Key]*PhaseEntry, p *PhaseEntry) {
+	c := m[p.Key]
+	if c == nil {
+		c = newPhaseEntry(p.Key)
+		m[p.Key] = c
+	}
+	c.add(p)
+}
+
+// rzState is what the rendezvous points did: over the run, since the last
+// Tick, and the published copy (nil once something changed).
+type rzState struct {
+	cum  map[string]*RendezvousEntry
+	tick map[string]*RendezvousEntry
+	pub  []*RendezvousEntry
+}
+
+func (z *rzState) reset() {
+	*z = rzState{cum: make(map[string]*RendezvousEntry), tick: make(map[string]*RendezvousEntry)}
+}
+
+// Rendezvous records one released group of rendezvous name: its size, why it
+// was released and how long each of its users waited.
+func (s *Stats) Rendezvous(name string, size int, reason ReleaseReason, waits []time.Duration) {
 	s.rzMu.Lock()
 	defer s.rzMu.Unlock()
-	out := make([]*RendezvousEntry, 0, len(s.rendezvous))
-	for _, e := range s.rendezvous {
-		c := *e
-		c.Sizes = e.Sizes.Clone()
-		c.Wait = e.Wait.Clone()
-		out = append(out, &c)
+	for _, m := range []map[string]*RendezvousEntry{s.rz.cum, s.rz.tick} {
+		e := m[name]
+		if e == nil {
+			e = &RendezvousEntry{Name: name, Sizes: newSizeHist(), Wait: newDenseHist()}
+			m[name] = e
+		}
+		e.record(size, reason, waits)
 	}
+	s.rz.pub = nil
+}
+
+func (e *RendezvousEntry) record(size int, reason ReleaseReason, waits []time.Duration) {
+	e.Groups++
+	switch reason {
+	case ReleaseByCount:
+		e.ByCount++
+	case ReleaseByTimeout:
+		e.ByTimeout++
+	default:
+		e.ByShortfall++
+	}
+	_ = e.Sizes.RecordValue(min(max(int64(size), 1), sizeHighest)) // clamped: cannot fail
+	for _, w := range waits {
+		us, _ := micros(w)
+		_ = e.Wait.RecordValue(us) // clamped: cannot fail
+	}
+}
+
+// published is a sorted copy of the run's rendezvous entries, made again
+// only after a group was released. rzMu is held.
+func (z *rzState) published() []*RendezvousEntry {
+	if z.pub == nil {
+		z.pub = make([]*RendezvousEntry, 0, len(z.cum))
+		for _, e := range z.cum {
+			c := *e
+			c.Sizes = e.Sizes.Clone()
+			c.Wait = e.Wait.Clone()
+			z.pub = append(z.pub, &c)
+		}
+		sortRendezvous(z.pub)
+	}
+	return z.pub
+}
+
+// takeTick hands over the entries of groups released since the last Tick.
+// rzMu is held.
+func (z *rzState) takeTick() []*RendezvousEntry {
+	out := make([]*RendezvousEntry, 0, len(z.tick))
+	for _, e := range z.tick {
+		out = append(out, e)
+	}
+	z.tick = make(map[string]*RendezvousEntry)
+	sortRendezvous(out)
 	return out
 }
 
-// addRec adds one shard's counters of the entry's row.
+// addRec adds one shard's samples of the entry's row.
 func (e *Entry) addRec(r *rec) {
-	if r.requests == 0 {
-		return
-	}
 	if r.requests > r.unsent {
 		if e.Requests == e.Unsent || r.min < e.MinTime {
 			e.MinTime = r.min
@@ -136,11 +479,9 @@ func (e *Entry) addRec(r *rec) {
 	e.Hist.Merge(r.hist)
 }
 
-// add adds another entry's samples and rates to e.
-func (e *Entry) add(o *Entry) {
-	if o == nil || o.Requests == 0 && o.CurrentRPS == 0 {
-		return
-	}
+// addCounts adds another entry's counters and times, not its histogram or
+// rates, to e.
+func (e *Entry) addCounts(o *Entry) {
 	if o.Requests > o.Unsent {
 		if e.Requests == e.Unsent || o.MinTime < e.MinTime {
 			e.MinTime = o.MinTime
@@ -153,6 +494,14 @@ func (e *Entry) add(o *Entry) {
 	e.SumTime += o.SumTime
 	e.ContentBytes += o.ContentBytes
 	e.OutOfRange += o.OutOfRange
+}
+
+// add adds another entry's samples and rates to e.
+func (e *Entry) add(o *Entry) {
+	if o == nil || o.Requests == 0 && o.CurrentRPS == 0 {
+		return
+	}
+	e.addCounts(o)
 	e.CurrentRPS += o.CurrentRPS
 	e.CurrentFailPerSec += o.CurrentFailPerSec
 	if o.Hist != nil {
@@ -179,7 +528,7 @@ func total(entries []*Entry) *Entry {
 }
 
 // sort puts every list of the snapshot in its documented order, so that
-// reports are stable from run to run.
+// reports are stable from run to run. Rendezvous lists come sorted.
 func (s *Snapshot) sort() {
 	slices.SortFunc(s.Entries, func(a, b *Entry) int { return compareKeys(a.Key, b.Key) })
 	slices.SortFunc(s.Errors, func(a, b *ErrorEntry) int {
@@ -189,8 +538,12 @@ func (s *Snapshot) sort() {
 	slices.SortFunc(s.Checks, func(a, b *CheckEntry) int {
 		return cmp.Or(compareKeys(a.Request, b.Request), cmp.Compare(a.Name, b.Name))
 	})
-	slices.SortFunc(s.Rendezvous, func(a, b *RendezvousEntry) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Pacing, func(a, b *PacingEntry) int { return cmp.Compare(a.Task, b.Task) })
+	sortPhases(s.Phases)
+}
+
+func sortRendezvous(r []*RendezvousEntry) {
+	slices.SortFunc(r, func(a, b *RendezvousEntry) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 func compareKeys(a, b Key) int {

@@ -55,65 +55,6 @@ func (r *rate) current() (rps, failPerSec float64) {
 	return float64(c.requests) / secs, float64(c.failures) / secs
 }
 
-// Tick closes the interval since the previous Tick (or the start) into a
-// history point and advances the current-rate windows. The engine calls it
-// once per second; an irregular call is measured by its own length.
-func (s *Stats) Tick(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	secs := now.Sub(s.lastTick).Seconds()
-	if secs <= 0 {
-		// A tick that does not move forward still closes an interval; one
-		// second is what the engine promises and keeps the rates finite.
-		secs = 1
-	}
-	clear(s.tickCounts)
-	for _, sh := range s.shards {
-		sh.mu.Lock()
-		for k, e := range sh.entries {
-			c := s.tickCounts[k]
-			c.requests += e.requests
-			c.failures += e.failures
-			s.tickCounts[k] = c
-		}
-		if sh.interval.TotalCount() > 0 {
-			s.interval.Merge(sh.interval)
-			sh.interval.Reset()
-		}
-		sh.mu.Unlock()
-	}
-	var total, before counts
-	for k, c := range s.tickCounts {
-		r := s.rates[k]
-		if r == nil {
-			r = &rate{}
-			s.rates[k] = r
-		}
-		before.requests += r.last.requests
-		before.failures += r.last.failures
-		total.requests += c.requests
-		total.failures += c.failures
-		r.push(c, secs)
-	}
-	p := Point{
-		Time:       now,
-		Users:      int(s.users.Load()),
-		RPS:        float64(total.requests-before.requests) / secs,
-		FailPerSec: float64(total.failures-before.failures) / secs,
-		Requests:   total.requests,
-		Failures:   total.failures,
-		Seconds:    secs,
-	}
-	if s.interval.TotalCount() > 0 {
-		p.P50 = histDuration(s.interval.ValueAtPercentile(50))
-		p.P95 = histDuration(s.interval.ValueAtPercentile(95))
-		p.P99 = histDuration(s.interval.ValueAtPercentile(99))
-		s.interval.Reset()
-	}
-	s.history.add(p)
-	s.lastTick = now
-}
-
 func histDuration(us int64) time.Duration {
 	return time.Duration(us) * time.Microsecond
 }

@@ -61,7 +61,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	for _, e := range slices.Concat(a.Rendezvous, b.Rendezvous) {
 		c := rz[e.Name]
 		if c == nil {
-			c = &RendezvousEntry{Name: e.Name, Sizes: newSizeHist(), Wait: newHist()}
+			c = &RendezvousEntry{Name: e.Name, Sizes: newSizeHist(), Wait: newDenseHist()}
 			rz[e.Name] = c
 			m.Rendezvous = append(m.Rendezvous, c)
 		}
@@ -80,7 +80,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	for _, e := range slices.Concat(a.Pacing, b.Pacing) {
 		c := pacing[e.Task]
 		if c == nil {
-			c = &PacingEntry{Task: e.Task, Lateness: newHist()}
+			c = &PacingEntry{Task: e.Task, Lateness: newDenseHist()}
 			pacing[e.Task] = c
 			m.Pacing = append(m.Pacing, c)
 		}
@@ -88,6 +88,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	}
 	m.Phases = mergePhases(a.Phases, b.Phases)
 	m.sort()
+	sortRendezvous(m.Rendezvous)
 	m.Total = total(m.Entries)
 	m.History = mergeHistory(a.History, b.History)
 	return m

@@ -120,6 +120,14 @@ func (e *PhaseEntry) add(o *PhaseEntry) {
 	}
 }
 
+// reset empties the entry for the next interval, keeping its storage.
+func (e *PhaseEntry) reset() {
+	e.Requests, e.Conns, e.Handshakes = 0, 0, 0
+	for _, h := range [...]*hdrhistogram.Histogram{e.Connect, e.TLS, e.Send, e.Wait, e.Download} {
+		h.Reset()
+	}
+}
+
 // PhasesTotal is every row's phases together under the Aggregated name, or
 // nil when no phases were recorded (the run did not ask for them).
 func (s *Snapshot) PhasesTotal() *PhaseEntry {
@@ -131,19 +139,6 @@ func (s *Snapshot) PhasesTotal() *PhaseEntry {
 		t.add(e)
 	}
 	return t
-}
-
-// collectPhases adds one shard's phase entries into byKey, copying them:
-// the shard goes on recording after its lock is released.
-func collectPhases(byKey map[Key]*PhaseEntry, shard map[Key]*PhaseEntry) {
-	for k, p := range shard {
-		c := byKey[k]
-		if c == nil {
-			c = newPhaseEntry(k)
-			byKey[k] = c
-		}
-		c.add(p)
-	}
 }
 
 // phaseList is byKey's entries in the Snapshot's order; nil when empty, so

@@ -1,7 +1,10 @@
 // Package stats records what a load test measures and hands out consistent
 // snapshots of it. Recording takes no global lock and sends on no channel:
-// samples go to sharded recorders whose HDR histograms are merged only when a
-// snapshot is taken. Reports, thresholds and the console all read Snapshot.
+// samples go to sharded recorders, which each tick folds into one row per
+// request name (one sparse HDR histogram per row, whatever the number of
+// shards) and publishes as one immutable Snapshot that every reader shares.
+// Reports, thresholds, the console, the web UI and a distributed master all
+// read Snapshot.
 package stats
 
 import (
@@ -29,8 +32,10 @@ type Entry struct {
 	Key
 	Requests int64
 	Failures int64
-	// Hist holds every response time in microseconds (3 significant digits).
-	Hist *hdrhistogram.Histogram
+	// Hist holds every response time in microseconds (3 significant
+	// digits), in HDR's sparse form. Hist of a published snapshot is shared
+	// and must not be written: merge it into a new histogram instead.
+	Hist *hdrhistogram.PackedHistogram
 	// SumTime, MinTime and MaxTime are exact (not from the histogram).
 	SumTime time.Duration
 	MinTime time.Duration
@@ -109,8 +114,10 @@ type Point struct {
 	Seconds float64
 }
 
-// Snapshot is a consistent copy of the statistics at one time. It is owned
-// by its reader: nothing in it changes after it is returned.
+// Snapshot is a consistent view of the statistics at one time. It is
+// immutable: nothing in it changes after it is returned, and readers must
+// not change it either, because one snapshot is shared by every reader of a
+// tick and its histograms by later snapshots.
 type Snapshot struct {
 	Start time.Time
 	Time  time.Time
@@ -132,4 +139,12 @@ type Snapshot struct {
 	// Saturated is true when the generator was CPU-bound at some point, so
 	// latencies include its own queueing.
 	Saturated bool
+	// Interval is what the tick that published this snapshot added: a
+	// Snapshot from the previous tick (Start) to this one (Time) holding only
+	// that interval's requests, histograms, errors, checks, pacing, phases
+	// and rendezvous groups, and one History point. A worker ships it to a
+	// master, which adds it to its own total exactly with Merge. Its rows
+	// carry no current rates. Nil on snapshots not published by a tick, and
+	// on an Interval itself.
+	Interval *Snapshot
 }

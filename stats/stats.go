@@ -16,32 +16,33 @@ const (
 	histLowest  = 1
 	histHighest = int64(time.Hour / time.Microsecond)
 	histDigits  = 3
-	// The per-second interval histogram only feeds chart points, where two
-	// digits are plenty and cost a tenth of the memory.
-	intervalDigits = 2
 	// sizeHighest bounds rendezvous group sizes.
 	sizeHighest = 10_000_000
 )
 
-// maxErrorKinds bounds the distinct (request, error text) pairs a shard
-// keeps: error texts that embed ids or addresses would otherwise grow the
-// map for the whole run. Further distinct texts are counted under
-// OtherErrors.
+// maxErrorKinds bounds the distinct (request, error text) pairs a run keeps
+// (and a shard collects between two folds): error texts that embed ids or
+// addresses would otherwise grow the table for the whole run. Further
+// distinct texts are counted under OtherErrors.
 const maxErrorKinds = 1000
 
 // OtherErrors is the error text under which failures are counted once a
-// shard has seen maxErrorKinds distinct errors.
+// run has seen maxErrorKinds distinct errors.
 const OtherErrors = "(other errors: too many distinct messages)"
 
 // AggregatedName is the Name of the Total row, as Locust calls it.
 const AggregatedName = "Aggregated"
 
-func newHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, histDigits)
+// newHist is an empty response-time histogram. It is the sparse (packed)
+// form of an HDR histogram: the same buckets, percentiles and encoding as
+// the dense one, with memory growing with the buckets in use (a few KiB for
+// a typical row) instead of a fixed 184 KiB.
+func newHist() *hdrhistogram.PackedHistogram {
+	return hdrhistogram.NewPacked(histLowest, histHighest, histDigits)
 }
 
-func newIntervalHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, intervalDigits)
+func newDenseHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
 }
 
 func newSizeHist() *hdrhistogram.Histogram {
@@ -77,9 +78,11 @@ const (
 	ReleaseByShortfall
 )
 
-// Stats collects every measurement of a run. Request, Check and Pacing go
-// through a Recorder; the rest are called rarely and may be called from any
-// goroutine. All methods are safe for concurrent use.
+// Stats collects every measurement of a run. Request, Check, Pacing and
+// Phases go through a Recorder, which writes to its own shard; Tick (once a
+// second) folds the shards into one set of rows and publishes an immutable
+// Snapshot that every reader shares (Latest). The rest are called rarely and
+// may be called from any goroutine. All methods are safe for concurrent use.
 type Stats struct {
 	shards    []*shard
 	recorders []Recorder
@@ -88,19 +91,17 @@ type Stats struct {
 	cpuBits   atomic.Uint64
 	saturated atomic.Bool
 
-	// mu serialises Tick, Snapshot and Reset, which share the state below.
-	mu       sync.Mutex
-	start    time.Time
-	lastTick time.Time
-	rates    map[Key]*rate
-	// tickCounts is reused by every Tick to sum the shards' counts per key.
-	tickCounts map[Key]counts
-	interval   *hdrhistogram.Histogram
-	history    history
+	// latest is the snapshot published last; readers share it.
+	latest atomic.Pointer[Snapshot]
 
-	// rzMu guards rendezvous, which the engine updates once per released group.
-	rzMu       sync.Mutex
-	rendezvous map[string]*RendezvousEntry
+	// mu serialises Tick, Snapshot and Reset, which own the state below.
+	mu sync.Mutex
+	acc
+
+	// rzMu guards the rendezvous state, which the engine updates once per
+	// released group.
+	rzMu sync.Mutex
+	rz   rzState
 }
 
 // New makes empty statistics for a run that started at start, with shards
@@ -110,20 +111,17 @@ func New(start time.Time, shards int) *Stats {
 		shards = 1
 	}
 	s := &Stats{
-		shards:     make([]*shard, shards),
-		recorders:  make([]Recorder, shards),
-		start:      start,
-		lastTick:   start,
-		rates:      make(map[Key]*rate),
-		tickCounts: make(map[Key]counts),
-		interval:   newIntervalHist(),
-		rendezvous: make(map[string]*RendezvousEntry),
+		shards:    make([]*shard, shards),
+		recorders: make([]Recorder, shards),
 	}
 	names := newNameSet(MaxNames)
 	for i := range s.shards {
 		s.shards[i] = newShard()
 		s.recorders[i] = Recorder{sh: s.shards[i], names: names}
 	}
+	s.acc.reset(start)
+	s.rz.reset()
+	s.latest.Store(s.publish(start))
 	return s
 }
 
@@ -150,38 +148,25 @@ func (s *Stats) SetCPU(percent float64) {
 	}
 }
 
-// Rendezvous records one released group of rendezvous name: its size, why it
-// was released and how long each of its users waited.
-func (s *Stats) Rendezvous(name string, size int, reason ReleaseReason, waits []time.Duration) {
-	s.rzMu.Lock()
-	defer s.rzMu.Unlock()
-	e := s.rendezvous[name]
-	if e == nil {
-		e = &RendezvousEntry{Name: name, Sizes: newSizeHist(), Wait: newHist()}
-		s.rendezvous[name] = e
-	}
-	e.Groups++
-	switch reason {
-	case ReleaseByCount:
-		e.ByCount++
-	case ReleaseByTimeout:
-		e.ByTimeout++
-	default:
-		e.ByShortfall++
-	}
-	_ = e.Sizes.RecordValue(min(max(int64(size), 1), sizeHighest)) // clamped: cannot fail
-	for _, w := range waits {
-		us, _ := micros(w)
-		_ = e.Wait.RecordValue(us) // clamped: cannot fail
-	}
-}
-
 // Recorder records the samples of the users of one shard. Its methods take
-// only the shard's own lock and do not allocate once a request name, check or
-// error has been seen.
+// only the shard's own lock, never a lock shared by all users, and do not
+// allocate once a request name, check or error has been seen (and its
+// histogram has grown to the buckets in use).
 type Recorder struct {
 	sh    *shard
 	names *nameSet
+}
+
+// rec returns the shard's row of k, admitting k on first sight. sh.mu is held.
+func (r *Recorder) rec(k Key) *rec {
+	e := r.sh.recs[k]
+	if e == nil {
+		if k = r.names.admit(k); r.sh.recs[k] == nil {
+			r.sh.recs[k] = &rec{key: k, hist: newHist()}
+		}
+		e = r.sh.recs[k]
+	}
+	return e
 }
 
 // Request records one finished request of row k that took elapsed and read
@@ -193,13 +178,7 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	elapsed = max(elapsed, 0)
 	sh := r.sh
 	sh.mu.Lock()
-	e := sh.entries[k]
-	if e == nil {
-		if k = r.names.admit(k); sh.entries[k] == nil {
-			sh.entries[k] = &rec{hist: newHist()}
-		}
-		e = sh.entries[k]
-	}
+	e := r.rec(k)
 	if e.requests == e.unsent || elapsed < e.min {
 		e.min = elapsed
 	}
@@ -212,12 +191,11 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	if !inRange {
 		e.outOfRange++
 	}
-	// micros clamps to the histograms' range, so recording cannot fail.
+	// micros clamps to the histogram's range, so recording cannot fail.
 	_ = e.hist.RecordValue(us)
-	_ = sh.interval.RecordValue(us)
 	if errText != "" {
 		e.failures++
-		sh.countError(k, errText)
+		sh.countError(e.key, errText)
 	}
 	sh.mu.Unlock()
 }
@@ -229,22 +207,17 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 func (r *Recorder) Unsent(k Key, errText string) {
 	sh := r.sh
 	sh.mu.Lock()
-	e := sh.entries[k]
-	if e == nil {
-		if k = r.names.admit(k); sh.entries[k] == nil {
-			sh.entries[k] = &rec{hist: newHist()}
-		}
-		e = sh.entries[k]
-	}
+	e := r.rec(k)
 	e.requests++
 	e.unsent++
 	e.failures++
-	sh.countError(k, errText)
+	sh.countError(e.key, errText)
 	sh.mu.Unlock()
 }
 
 // countError groups a failure under its text; past maxErrorKinds distinct
-// texts in a shard, new ones are counted under OtherErrors. sh.mu is held.
+// texts since the last fold, new ones are counted under OtherErrors. sh.mu
+// is held.
 func (sh *shard) countError(k Key, errText string) {
 	ek := errKey{k, errText}
 	if len(sh.errors) >= maxErrorKinds {
@@ -280,9 +253,14 @@ func (r *Recorder) Pacing(task string, late time.Duration, skipped bool) {
 	sh.mu.Lock()
 	p := sh.pacing[task]
 	if p == nil {
-		p = &PacingEntry{Task: task, Lateness: newHist()}
+		p = &PacingEntry{Task: task, Lateness: newDenseHist()}
 		sh.pacing[task] = p
 	}
+	p.record(late, skipped)
+	sh.mu.Unlock()
+}
+
+func (p *PacingEntry) record(late time.Duration, skipped bool) {
 	switch {
 	case skipped:
 		p.Skipped++
@@ -294,7 +272,6 @@ func (r *Recorder) Pacing(task string, late time.Duration, skipped bool) {
 	default:
 		p.Iterations++
 	}
-	sh.mu.Unlock()
 }
 
 // PacingSkipped records n slots of a paced task dropped at once because the
@@ -308,22 +285,23 @@ func (r *Recorder) PacingSkipped(task string, n int64) {
 	sh.mu.Lock()
 	p := sh.pacing[task]
 	if p == nil {
-		p = &PacingEntry{Task: task, Lateness: newHist()}
+		p = &PacingEntry{Task: task, Lateness: newDenseHist()}
 		sh.pacing[task] = p
 	}
 	p.Skipped += n
 	sh.mu.Unlock()
 }
 
-// shard is the state one Recorder writes to.
+// shard is the state one Recorder writes to: what its users recorded since
+// the last fold. A fold empties it but keeps its rows and their storage, so
+// recording a known row allocates nothing.
 type shard struct {
-	mu       sync.Mutex
-	entries  map[Key]*rec
-	errors   map[errKey]int64
-	checks   map[checkKey]*counts
-	pacing   map[string]*PacingEntry
-	phases   map[Key]*PhaseEntry
-	interval *hdrhistogram.Histogram
+	mu     sync.Mutex
+	recs   map[Key]*rec
+	errors map[errKey]int64
+	checks map[checkKey]*counts
+	pacing map[string]*PacingEntry
+	phases map[Key]*PhaseEntry
 	// Shards sit in separate allocations; the padding keeps a neighbour's
 	// hot mutex off this shard's cache line too.
 	_ [64]byte
@@ -331,35 +309,41 @@ type shard struct {
 
 func newShard() *shard {
 	return &shard{
-		entries:  make(map[Key]*rec),
-		errors:   make(map[errKey]int64),
-		checks:   make(map[checkKey]*counts),
-		pacing:   make(map[string]*PacingEntry),
-		phases:   make(map[Key]*PhaseEntry),
-		interval: newIntervalHist(),
+		recs:   make(map[Key]*rec),
+		errors: make(map[errKey]int64),
+		checks: make(map[checkKey]*counts),
+		pacing: make(map[string]*PacingEntry),
+		phases: make(map[Key]*PhaseEntry),
 	}
 }
 
-// reset empties the shard, keeping its interval histogram.
-func (sh *shard) reset() {
+// clear empties the shard for a new run (Reset): its rows are dropped too.
+func (sh *shard) clear() {
 	sh.mu.Lock()
-	sh.entries = make(map[Key]*rec)
+	sh.recs = make(map[Key]*rec)
 	sh.errors = make(map[errKey]int64)
 	sh.checks = make(map[checkKey]*counts)
 	sh.pacing = make(map[string]*PacingEntry)
 	sh.phases = make(map[Key]*PhaseEntry)
-	sh.interval.Reset()
 	sh.mu.Unlock()
 }
 
-// rec is one row's exact counters in one shard.
+// rec is one row's samples in one shard since the last fold.
 type rec struct {
+	key                Key
 	requests, failures int64
 	sum, min, max      time.Duration
 	content            int64
 	outOfRange         int64
 	unsent             int64 // requests that failed before being sent: no time
-	hist               *hdrhistogram.Histogram
+	hist               *hdrhistogram.PackedHistogram
+}
+
+// reset empties the row, keeping its histogram's storage.
+func (r *rec) reset() {
+	h := r.hist
+	h.Reset()
+	*r = rec{key: r.key, hist: h}
 }
 
 type errKey struct {

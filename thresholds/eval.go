@@ -14,7 +14,7 @@ import (
 // and max). A rule over a request that never ran, or with nothing to
 // measure, fails with a message saying so: it never passes by default.
 func (t *Threshold) Eval(s *stats.Snapshot) Result {
-	r := Result{Request: t.Request, Rule: t.Rule}
+	r := Result{Request: t.Request, Rule: t.Rule, Metric: t.metric.name}
 	v, missing := t.measure(s)
 	if missing != "" {
 		r.Message = missing

@@ -9,6 +9,12 @@ type Result struct {
 	Request string
 	// Rule as written, e.g. "p95 < 300ms".
 	Rule string
+	// Metric is what the rule measures, by its canonical name: "p95",
+	// "p99.9", "med" (also for median and p50), "avg", "min", "max",
+	// "fail_ratio", "failures", "requests", "rps", "checks" or
+	// "check_failures". Code that needs to know what a rule is about reads
+	// it here instead of parsing Rule again.
+	Metric string
 	// Value is the measured value, formatted in the rule's unit ("287ms",
 	// "0.4%"); empty when there was nothing to measure.
 	Value string
@@ -19,4 +25,11 @@ type Result struct {
 	Message string
 	// Aborted is true when this rule ended the run early.
 	Aborted bool
+}
+
+// OnChecks reports whether the rule is about checkpoints ("checks > 99%",
+// "check_failures == 0"): such a rule then decides what failed checks mean
+// for the run's verdict.
+func (r Result) OnChecks() bool {
+	return r.Metric == "checks" || r.Metric == "check_failures"
 }

@@ -136,7 +136,8 @@ func lookupMetric(name string) (metric, float64, error) {
 		if err != nil || p <= 0 || p > 100 || strings.ContainsAny(num, "eE+-") || math.IsNaN(p) {
 			return metric{}, 0, fmt.Errorf("bad percentile %q: want p followed by a number in (0, 100], e.g. p95 or p99.9", name)
 		}
-		return metric{name, kindDuration, mayRecover}, p, nil
+		// The canonical name ("p95" for "p095") is what Result.Metric gives.
+		return metric{"p" + strconv.FormatFloat(p, 'f', -1, 64), kindDuration, mayRecover}, p, nil
 	}
 	return metric{}, 0, fmt.Errorf("unknown metric %q%s; known: pNN (p95, p99.9), avg, med, min, max, fail_ratio, failures, requests, rps, checks, check_failures",
 		name, suggest(name))

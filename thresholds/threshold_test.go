@@ -230,3 +230,30 @@ func FuzzParse(f *testing.F) {
 		th.CanNeverPass(snap)
 	})
 }
+
+// TestResultMetric: every result names its metric canonically, so callers
+// (the verdict) know what a rule is about without parsing its text.
+func TestResultMetric(t *testing.T) {
+	snap := snapshot()
+	tests := []struct {
+		rule       string
+		wantMetric string
+		wantChecks bool
+	}{
+		{"p95 < 100ms", "p95", false},                   // a percentile
+		{"p095 < 100ms", "p95", false},                  // written with a leading zero
+		{"p99.90 < 1s", "p99.9", false},                 // trailing zeros dropped
+		{"median < 1s", "med", false},                   // an alias of med
+		{"p50 < 1s", "med", false},                      // p50 is med
+		{"fail_ratio < 10%", "fail_ratio", false},       // a ratio
+		{"checks > 50%", "checks", true},                // the checks pass ratio
+		{"check_failures == 0", "check_failures", true}, // the failed checks
+		{"checks>50%", "checks", true},                  // no spaces around the operator
+	}
+	for _, tt := range tests {
+		res := parse(t, "", tt.rule).Eval(snap)
+		if res.Metric != tt.wantMetric || res.OnChecks() != tt.wantChecks {
+			t.Errorf("%q: Metric %q, OnChecks %v; want %q, %v", tt.rule, res.Metric, res.OnChecks(), tt.wantMetric, tt.wantChecks)
+		}
+	}
+}
