@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/loadrun/loadrun/datasource"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/internal/suggest"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/template"
 	"github.com/loadrun/loadrun/thresholds"
@@ -96,9 +98,21 @@ func (w *waitPlan) duration(rnd *rand.Rand) time.Duration {
 	return 0
 }
 
+// assign is one variable of `vars` or `set`: a template, or a typed YAML
+// literal (a number stays a number).
 type assign struct {
-	name  string
-	value *template.Template
+	name    string
+	value   *template.Template
+	literal any
+	typed   bool
+}
+
+// eval is the value the variable gets.
+func (a assign) eval(v template.Vars) (any, error) {
+	if a.typed {
+		return a.literal, nil
+	}
+	return a.value.Value(v)
 }
 
 // compiler collects every error instead of stopping at the first.
@@ -109,6 +123,14 @@ type compiler struct {
 	setBy map[string][]string
 	// rendezvous only checks definitions; a run makes its own barriers.
 	rendezvous *rendezvous.Set
+	// reads are the variable reads of the user type being compiled,
+	// checked against what it sets once all its steps are seen.
+	reads []template.Ref
+	// requestNames are the stats rows requests make ("GET /cart"), for
+	// thresholds naming a request; dynamicNames is set when a name is
+	// rendered at run time and cannot be known.
+	requestNames []string
+	dynamicNames bool
 }
 
 func (c *compiler) err(err error, pos scenario.Pos) {
@@ -125,8 +147,61 @@ func (c *compiler) err(err error, pos scenario.Pos) {
 	}
 }
 
+// LoadPlan reads, parses and compiles a scenario file in one pass: when the
+// file has structural problems, everything that did parse is still compiled,
+// so that the error lists every problem of every layer (keys, patterns,
+// paths, templates, unset variables, thresholds, data files) at once, in
+// file order. A plan is returned only when there is no problem at all.
+func LoadPlan(path string, opts CompileOptions) (*Plan, error) {
+	sc, err := scenario.Load(path)
+	if sc == nil {
+		return nil, err
+	}
+	return compileParsed(sc, err, opts)
+}
+
+// ParsePlan is LoadPlan for a scenario held in memory; dir is the folder
+// data files are read from.
+func ParsePlan(filename string, data []byte, dir string, opts CompileOptions) (*Plan, error) {
+	sc, err := scenario.Parse(filename, data)
+	if sc == nil {
+		return nil, err
+	}
+	sc.Dir = dir
+	return compileParsed(sc, err, opts)
+}
+
+// incompleteMsg is Compile's error for a scenario that did not parse,
+// which LoadPlan leaves out: the parse errors say why.
+const incompleteMsg = "the scenario did not parse; it cannot be run"
+
+func compileParsed(sc *scenario.Scenario, parseErr error, opts CompileOptions) (*Plan, error) {
+	plan, compileErr := Compile(sc, opts)
+	if parseErr == nil {
+		return plan, compileErr
+	}
+	var all scenario.ErrorList
+	for _, err := range []error{parseErr, compileErr} {
+		var list scenario.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				if e.Msg != incompleteMsg {
+					all = append(all, e)
+				}
+			}
+		} else if err != nil {
+			all = append(all, &scenario.Error{Pos: scenario.Pos{File: sc.File}, Msg: err.Error()})
+		}
+	}
+	scenario.SortErrors(all)
+	all = slices.CompactFunc(all, func(a, b *scenario.Error) bool { return *a == *b })
+	return nil, all
+}
+
 // Compile turns a scenario into a Plan. The error, when not nil, is a
-// scenario.ErrorList with every problem and its position.
+// scenario.ErrorList with every problem and its position. An Incomplete
+// scenario (one returned with parse errors) is compiled for its own
+// problems and never gives a plan.
 func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 	c := &compiler{
 		plan:       &Plan{Scenario: sc, poolIndex: map[string]int{}, openPool: opts.OpenPool},
@@ -150,11 +225,21 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 		p.poolIndex[def.Name] = len(p.pools)
 		p.pools = append(p.pools, pool)
 	}
+	// vars are set in file order when a user starts: one may read the
+	// user's id and the vars above it.
+	known := map[string]bool{"user_id": true}
+	for _, name := range sc.Unparsed {
+		known[name] = true
+	}
 	for _, a := range sc.Vars {
 		c.setBy[a.Var] = append(c.setBy[a.Var], "vars")
-		if t := c.template(a.Value); t != nil {
+		if a.HasLiteral {
+			p.vars = append(p.vars, assign{name: a.Var, literal: a.Literal, typed: true})
+		} else if t := c.template(a.Value); t != nil {
 			p.vars = append(p.vars, assign{name: a.Var, value: t})
 		}
+		c.checkReads(known, "vars above it", "")
+		known[a.Var] = true
 	}
 	for _, ut := range sc.Users {
 		p.users = append(p.users, c.userType(ut, host))
@@ -164,6 +249,9 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 		c.err(err, t.Pos)
 		if th != nil {
 			p.thresholds = append(p.thresholds, th)
+			if !sc.LostRequests {
+				c.thresholdRequest(t)
+			}
 		}
 	}
 	for i, rule := range opts.Thresholds {
@@ -175,11 +263,18 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 		c.err(err, t.Pos)
 		if th != nil {
 			p.thresholds = append(p.thresholds, th)
+			if !sc.LostRequests {
+				c.thresholdRequest(t)
+			}
 		}
 	}
 	p.extractedBy = c.setBy
 	if len(c.errs) > 0 {
+		scenario.SortErrors(c.errs)
 		return nil, c.errs
+	}
+	if sc.Incomplete {
+		return nil, scenario.ErrorList{scenario.Errorf(sc.Pos, "%s", incompleteMsg)}
 	}
 	return p, nil
 }
@@ -225,6 +320,68 @@ func (up *userPlan) pickTask(r int) int {
 // given in CompileOptions.
 func (p *Plan) Thresholds() []*thresholds.Threshold { return p.thresholds }
 
+// thresholdRequest checks that a threshold's request is a row some request
+// makes: a rule over a name no step has can never pass.
+func (c *compiler) thresholdRequest(t *scenario.Threshold) {
+	if t.Request == "" || c.dynamicNames {
+		return
+	}
+	for _, n := range c.requestNames {
+		if n == t.Request {
+			return
+		}
+		if _, name, _ := strings.Cut(n, " "); name == t.Request {
+			return
+		}
+	}
+	msg := fmt.Sprintf("threshold on request %q: no request has that name", t.Request)
+	if s := suggest.Closest(t.Request, c.requestNames); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else if len(c.requestNames) > 0 {
+		msg += fmt.Sprintf(" (requests: %s)", strings.Join(limit(c.requestNames, 10), ", "))
+	}
+	c.errs.Add(t.Pos, "%s", msg)
+}
+
+// limit keeps the first n items of a list shown in a message, saying how
+// many more there are.
+func limit(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(list[:n:n], fmt.Sprintf("and %d more", len(list)-n))
+}
+
+// checkReads reports the variables read since the last call that nothing in
+// known sets, with the names that are set and the nearest of them. scope
+// says where the names come from.
+func (c *compiler) checkReads(known map[string]bool, scope, pools string) {
+	reads := c.reads
+	c.reads = nil
+	var names []string
+	for _, r := range reads {
+		if r.Optional || known[r.Var] {
+			continue
+		}
+		if names == nil {
+			for n := range known {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+		}
+		msg := fmt.Sprintf("variable %s is never set", r.Var)
+		if pools != "" && slices.Contains(strings.Split(pools, ","), r.Var) {
+			msg += fmt.Sprintf(": it is a pool; add - use: %s before this step", r.Var)
+		} else {
+			msg += fmt.Sprintf(" (set in %s: %s)", scope, strings.Join(limit(names, 20), ", "))
+			if s := suggest.Closest(r.Var, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+		}
+		c.errs.Add(r.Pos, "%s", msg)
+	}
+}
+
 func (c *compiler) userType(ut *scenario.UserType, host string) *userPlan {
 	up := &userPlan{name: ut.Name, weight: max(ut.Weight, 1), wait: compileWait(ut.Wait)}
 	if ut.Host != "" {
@@ -254,7 +411,44 @@ func (c *compiler) userType(ut *scenario.UserType, host string) *userPlan {
 		up.cumWeights = append(up.cumWeights, sum)
 	}
 	up.onStop = c.steps(ut.OnStop, ut.Name+" on_stop", up)
+	c.checkReads(c.userSets(ut), fmt.Sprintf("user type %q (vars, set, extract, use)", ut.Name), strings.Join(c.plan.Scenario.PoolNames(), ","))
 	return up
+}
+
+// userSets are the names a user of type ut can have set: the scenario's
+// vars, user_id, and every set, extract and use of its steps. A read of
+// any other name fails on every run, so it is a load error. Order is not
+// considered: a task may read what another task set earlier.
+func (c *compiler) userSets(ut *scenario.UserType) map[string]bool {
+	sc := c.plan.Scenario
+	known := map[string]bool{"user_id": true}
+	for _, a := range sc.Vars {
+		known[a.Var] = true
+	}
+	for _, n := range sc.Unparsed {
+		known[n] = true
+	}
+	add := func(steps []*scenario.Step) {
+		for _, s := range steps {
+			for _, a := range s.Set {
+				known[a.Var] = true
+			}
+			if s.Use != nil {
+				known[s.Use.Pool] = true
+			}
+			if s.Request != nil {
+				for _, e := range s.Request.Extract {
+					known[e.Var] = true
+				}
+			}
+		}
+	}
+	add(ut.OnStart)
+	for _, t := range ut.Tasks {
+		add(t.Steps)
+	}
+	add(ut.OnStop)
+	return known
 }
 
 func compileWait(w *scenario.Wait) *waitPlan {
@@ -290,12 +484,16 @@ func (c *compiler) step(s *scenario.Step, name string, up *userPlan) step {
 	case s.Think != nil:
 		return &thinkStep{wait: compileWait(s.Think)}
 	case s.Log != nil:
-		return &logStep{msg: c.template(*s.Log), name: name}
+		return &logStep{msg: c.template(*s.Log), name: name, onFailure: s.OnFailure}
 	case s.Set != nil:
-		st := &setStep{}
+		st := &setStep{name: name, onFailure: s.OnFailure}
 		for _, a := range s.Set {
 			c.setBy[a.Var] = append(c.setBy[a.Var], name)
-			st.assigns = append(st.assigns, assign{name: a.Var, value: c.template(a.Value)})
+			if a.HasLiteral {
+				st.assigns = append(st.assigns, assign{name: a.Var, literal: a.Literal, typed: true})
+			} else {
+				st.assigns = append(st.assigns, assign{name: a.Var, value: c.template(a.Value)})
+			}
 		}
 		return st
 	case s.Use != nil:
@@ -345,6 +543,9 @@ func (c *compiler) template(t scenario.Template) *template.Template {
 	return tt
 }
 
+// read records variable reads for the unset-variable check.
+func (c *compiler) read(refs []template.Ref) { c.reads = append(c.reads, refs...) }
+
 // refs reports `${pool.column}` references to columns a pool lacks.
 // Unknown plain variables are not errors: they may be set at run time, and
 // an unset one fails its request with a message naming where it is set.
@@ -352,6 +553,7 @@ func (c *compiler) refs(t *template.Template) {
 	if t == nil {
 		return
 	}
+	c.read(t.Refs())
 	for _, r := range t.Refs() {
 		i, ok := c.plan.poolIndex[r.Var]
 		if !ok || r.Field == "" || r.Optional {
@@ -397,10 +599,14 @@ func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
 		rs.staticName = r.URL.Text
 	default:
 		if t := c.template(r.Name); t != nil && t.IsStatic() {
-			rs.staticName = r.Name.Text
+			rs.staticName = t.Text()
 		} else {
 			rs.name = t
+			c.dynamicNames = true
 		}
+	}
+	if rs.name == nil {
+		c.requestNames = append(c.requestNames, rs.method+" "+rs.staticName)
 	}
 	for _, kv := range r.Headers {
 		rs.headers = append(rs.headers, pair{key: kv.Key, value: c.template(kv.Value)})

@@ -122,8 +122,10 @@ users:
 	}
 }
 
-// TestUnsetVariable checks that a request using a variable nobody set fails
-// with a message naming it, and that nothing half-rendered is sent.
+// TestUnsetVariable checks that a request using a variable not set yet
+// fails with a message naming it, and that nothing half-rendered is sent.
+// (A variable that nothing sets at all is a load error; here on_stop sets
+// it, too late for the tasks.)
 func TestUnsetVariable(t *testing.T) {
 	var (
 		rc     recorder
@@ -160,6 +162,7 @@ users:
   - name: U
     wait: {constant: 0s}
     tasks: [{steps: [{request: %s}, {request: {url: /after}}]}]
+    on_stop: [{set: {nope: late}}]
 `, tt.step)
 			before := len(rc.all())
 			snap := runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: 2})

@@ -37,42 +37,56 @@ func (s *thinkStep) run(u *vuser) result {
 }
 
 type logStep struct {
-	name string
-	msg  *template.Template
+	name      string
+	msg       *template.Template
+	onFailure scenario.OnFailure
 }
 
+// run renders the message even when nobody reads it: a log that cannot be
+// rendered is a counted failure of its step (Type LOG in the errors table),
+// not a line on stderr that a passing run hides.
 func (s *logStep) run(u *vuser) result {
-	verbose := u.r.opts.Verbose && u.r.opts.Log != nil
-	if u.r.tracer == nil && !verbose {
-		return resultOK // nobody reads it: do not even render
-	}
 	b, err := s.msg.Render(nil, u.vars)
 	text := string(b)
 	if err != nil {
-		text = fmt.Sprintf("%s (%s)", s.msg.Text(), u.unsetMessage(err))
+		msg := u.unsetMessage(err)
+		text = fmt.Sprintf("%s (%s)", s.msg.Text(), msg)
+		u.rec.Unsent(stats.Key{Method: "LOG", Name: s.name}, msg)
 	}
 	if u.r.tracer != nil {
 		u.r.tracer.Log(u.id, text)
 	}
-	if verbose {
+	if u.r.opts.Verbose && u.r.opts.Log != nil {
 		u.r.logf("[user %d] %s", u.id, text)
+	}
+	if err != nil {
+		return failure(s.onFailure)
 	}
 	return resultOK
 }
 
-type setStep struct{ assigns []assign }
+type setStep struct {
+	name      string
+	assigns   []assign
+	onFailure scenario.OnFailure
+}
 
+// run sets each variable in turn. One that cannot be evaluated is a counted
+// failure of the step (Type SET, named by the step, in the errors table);
+// the step's on_failure then applies, and with continue the other
+// variables are still set.
 func (s *setStep) run(u *vuser) result {
 	for _, a := range s.assigns {
-		v, err := a.value.Value(u.vars)
+		v, err := a.eval(u.vars)
 		if err != nil {
-			// Not a request, so not a row in the stats: say it where the
-			// tester looks while making a scenario work.
 			msg := fmt.Sprintf("set %s: %s", a.name, u.unsetMessage(err))
+			u.rec.Unsent(stats.Key{Method: "SET", Name: s.name}, msg)
 			if u.r.tracer != nil {
 				u.r.tracer.Log(u.id, msg)
 			}
-			u.r.logf("[user %d] %s", u.id, msg)
+			if s.onFailure != scenario.Continue && s.onFailure != "" {
+				return failure(s.onFailure)
+			}
 			continue
 		}
 		u.vars[a.name] = v

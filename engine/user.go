@@ -192,9 +192,14 @@ func (u *vuser) initVars() {
 	u.vars = make(template.Vars, len(u.r.plan.vars)+4)
 	u.vars["user_id"] = u.id
 	for _, a := range u.r.plan.vars {
-		if v, err := a.value.Value(u.vars); err == nil {
-			u.vars[a.name] = v
+		v, err := a.eval(u.vars)
+		if err != nil {
+			// Counted, as a failed set step is: a var that cannot be
+			// evaluated fails every request that reads it.
+			u.rec.Unsent(stats.Key{Method: "VARS", Name: a.name}, u.unsetMessage(err))
+			continue
 		}
+		u.vars[a.name] = v
 	}
 }
 

@@ -15,22 +15,61 @@ var errorCases = []struct {
 	want []string
 }{
 	{
-		// The YAML library gives the line (of the open bracket) but no column.
+		// The YAML library gives the line of the open bracket; the column
+		// is the bracket's.
 		name: "bad yaml syntax",
 		src:  "name: x\nusers:\n  - name: [a\n",
-		want: []string{"f.yaml:3: invalid YAML: did not find expected ',' or ']'"},
+		want: []string{"f.yaml:3:11: invalid YAML: did not find expected ',' or ']'"},
 	},
 	{
 		// A parser error on a later line is not off by one.
 		name: "missing key on a later line",
 		src:  "users: []\nname: x\n- b\n",
-		want: []string{"f.yaml:3: invalid YAML: did not find expected key"},
+		want: []string{"f.yaml:3:1: invalid YAML: did not find expected key"},
 	},
 	{
-		// A tab used for indentation is a syntax error in YAML.
+		// A tab used for indentation is a syntax error in YAML: say it is
+		// a tab, and where.
 		name: "tab indentation",
 		src:  "users:\n\t- name: a\n",
-		want: []string{"f.yaml:2: invalid YAML: found character that cannot start any token"},
+		want: []string{"f.yaml:2:1: invalid YAML: a tab character indents this line; YAML indents with spaces only"},
+	},
+	{
+		// A tab after spaces, deeper in the file, is found where it is.
+		name: "tab after spaces",
+		src:  "users:\n  - name: a\n  \tweight: 1\n",
+		want: []string{"f.yaml:3:3: invalid YAML: a tab character indents this line; YAML indents with spaces only"},
+	},
+	{
+		// A value holding ": " needs quotes; the column is the second colon.
+		name: "colon in a plain value",
+		src:  "name: a: b\nusers: []\n",
+		want: []string{"f.yaml:1:8: invalid YAML: mapping values are not allowed in this context"},
+	},
+	{
+		// An unclosed flow mapping points at its brace.
+		name: "unclosed brace",
+		src:  "users:\n  - {name: a\n",
+		want: []string{"f.yaml:2:5: invalid YAML: did not find expected ',' or '}'"},
+	},
+	{
+		// A url indented at the step's level (request: left empty) says
+		// where it belongs, and the empty request: is not a second error.
+		name: "url under a step",
+		src:  "host: http://127.0.0.1\nusers:\n  - name: a\n    tasks:\n      - steps:\n          - request:\n            url: /\n",
+		want: []string{`f.yaml:7:13: unknown key "url" in a step: it belongs under request: (indent it below request:)`},
+	},
+	{
+		// check: written beside request: says where it goes.
+		name: "check at step level",
+		src:  "host: http://127.0.0.1\nusers:\n  - name: a\n    tasks:\n      - steps:\n          - request: {url: /}\n            check: [{status: 200}]\n",
+		want: []string{`f.yaml:7:13: unknown key "check" in a step: it belongs under request: (indent it below request:)`},
+	},
+	{
+		// Request keys in a step without request: name the step kind.
+		name: "url without request",
+		src:  "host: http://127.0.0.1\nusers:\n  - name: a\n    tasks:\n      - steps:\n          - url: /\n",
+		want: []string{`f.yaml:6:13: unknown key "url" in a step: it belongs to a request, as - request: {url: /path}`},
 	},
 	{
 		// An empty file says what a scenario needs.
@@ -325,8 +364,8 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("got no error and %+v, want %q", s, tc.want)
 			}
-			if s != nil {
-				t.Errorf("got a scenario with an error, want nil")
+			if s != nil && !s.Incomplete {
+				t.Errorf("got a complete scenario with an error")
 			}
 			var list ErrorList
 			if !errors.As(err, &list) {

@@ -35,6 +35,17 @@ type Scenario struct {
 	Vars []*Assign
 	// Dir is the folder of the scenario file; data file paths are relative to it.
 	Dir string
+	// Incomplete is set on a scenario returned with parse errors: it holds
+	// only the parts that parsed, to be compiled for their own problems
+	// (never run).
+	Incomplete bool
+	// Unparsed lists, in an Incomplete scenario, the variables that parts
+	// which did not parse would set; later checks take them as set.
+	Unparsed []string
+	// LostRequests is set in an Incomplete scenario when requests (a step,
+	// task or user type holding them) did not parse: request names are
+	// then not all known.
+	LostRequests bool
 }
 
 // UserType is one kind of virtual user.
@@ -123,12 +134,17 @@ type Template struct {
 
 // Assign sets a variable in a `set` step or in the scenario's `vars`. The
 // value is a template like any other string; a template that is exactly one
-// `${expr}` keeps the expression's type (a number stays a number). Non-string
-// YAML scalars are kept as their text (`42`, `true`).
+// `${expr}` keeps the expression's type (a number stays a number). A YAML
+// number, bool or null is kept as that typed value in Literal (HasLiteral
+// set), so `counter: 0` is the number 0, not the text "0".
 type Assign struct {
 	Pos
 	Var   string
 	Value Template
+	// Literal is the value of a YAML number (int64 or float64), bool or
+	// null, when HasLiteral is set; Value then holds its text.
+	Literal    any
+	HasLiteral bool
 }
 
 // KV is one ordered name/value pair (headers, query, form).
@@ -302,4 +318,13 @@ type Threshold struct {
 	Abort bool
 	// Grace is how long after the start Abort is not applied.
 	Grace time.Duration
+}
+
+// PoolNames lists the pools under data, parsed or not, in file order.
+func (s *Scenario) PoolNames() []string {
+	names := make([]string, 0, len(s.Data))
+	for _, p := range s.Data {
+		names = append(names, p.Name)
+	}
+	return names
 }

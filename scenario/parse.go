@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,13 +13,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadrun/loadrun/internal/regular"
 	"go.yaml.in/yaml/v3"
 )
 
 // Load reads and parses the scenario file at path. Scenario.Dir is set to
 // the file's folder, against which data files are resolved.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if err != nil {
 		msg := err.Error()
 		var pe *fs.PathError
@@ -30,18 +30,48 @@ func Load(path string) (*Scenario, error) {
 		return nil, ErrorList{Errorf(Pos{File: path}, "cannot read the scenario: %s", msg)}
 	}
 	s, err := Parse(path, data)
+	if s != nil {
+		s.Dir = filepath.Dir(path)
+	}
+	return s, err
+}
+
+// MaxFileSize bounds a scenario file: a scenario is written by a person, so
+// anything larger is a mistake (a data file given as the scenario, say)
+// that must not be read whole into memory.
+const MaxFileSize = 16 << 20
+
+// readRegular reads a scenario file, refusing anything but a regular file of
+// at most MaxFileSize bytes: a FIFO or a device would block the read forever.
+func readRegular(path string) ([]byte, error) {
+	f, err := regular.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	s.Dir = filepath.Dir(path)
-	return s, nil
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("the file is larger than %d MiB; a scenario file is text written by a person", MaxFileSize>>20)
+	}
+	return data, nil
 }
 
 // Parse turns a YAML or JSON scenario into the model. filename is used only
-// in positions. On any problem it returns a nil scenario and an ErrorList
-// holding every problem found, in file order.
+// in positions; a name ending in .json is parsed as strict JSON. On problems
+// the error is an ErrorList holding every problem found, in file order, and
+// the scenario returned with it (nil only when the file is not YAML or JSON
+// at all) holds every part that parsed, with Incomplete set: compiling it
+// finds the problems of the later layers (patterns, paths, templates,
+// thresholds, data files) in the same pass. Only a scenario returned
+// without an error may be run.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	p := &parser{file: filename}
+	p := &parser{file: filename, claimed: map[string]bool{}}
+	if isJSONName(filename) && !p.strictJSON(data) {
+		return nil, p.errs
+	}
 	root := p.document(data)
 	if root == nil {
 		return nil, p.errs
@@ -49,18 +79,33 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	s := p.scenario(root)
 	p.checkUses()
 	if len(p.errs) > 0 {
-		sort.SliceStable(p.errs, func(i, j int) bool {
-			a, b := p.errs[i].Pos, p.errs[j].Pos
-			if a.Line != b.Line {
-				return a.Line < b.Line
-			}
-			return a.Col < b.Col
-		})
+		SortErrors(p.errs)
 		// A node reached through several aliases is reported once.
 		p.errs = slices.CompactFunc(p.errs, func(a, b *Error) bool { return *a == *b })
-		return nil, p.errs
+		s.Incomplete = true
+		for name := range p.claimed {
+			s.Unparsed = append(s.Unparsed, name)
+		}
+		sort.Strings(s.Unparsed)
+		s.LostRequests = p.lostRequests
+		return s, p.errs
 	}
 	return s, nil
+}
+
+// SortErrors orders errors by file, line and column, keeping the order of
+// errors at one position.
+func SortErrors(l ErrorList) {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 }
 
 // parser walks one file's node tree, collecting every problem rather than
@@ -73,6 +118,15 @@ type parser struct {
 	uses []*Use
 	// poolNames are the keys under data, in file order.
 	poolNames []string
+	// claimed are the variables that elements which did not parse would
+	// set (an extract with a bad pattern key still names its var), so that
+	// later checks do not also call them unset.
+	claimed map[string]bool
+	// lostRequests is set when a step, task or user type holding requests
+	// did not parse: their names are unknown.
+	lostRequests bool
+	// src is the file's text, read again to place YAML syntax errors.
+	src []byte
 }
 
 // maxExpanded bounds the node count of a document with its aliases
@@ -85,6 +139,7 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // document parses data into a node tree and returns the top mapping, or nil
 // when the file cannot be used at all.
 func (p *parser) document(data []byte) (root *yaml.Node) {
+	p.src = data
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	err := func() (err error) {
@@ -132,34 +187,6 @@ func (p *parser) document(data []byte) (root *yaml.Node) {
 		return nil
 	}
 	return top
-}
-
-// yamlError maps the YAML library's "yaml: line N: msg" to file:N: msg.
-func (p *parser) yamlError(err error) {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, e := range te.Errors {
-			p.errs.Add(Pos{File: p.file, Line: 1}, "%s", e)
-		}
-		return
-	}
-	msg := err.Error()
-	pos := Pos{File: p.file, Line: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		msg = m[2]
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			pos.Line = n
-			// The library counts lines from 0 in its parser errors
-			// (not in its scanner errors); those are the ones below.
-			if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found undefined tag") ||
-				strings.HasPrefix(msg, "found duplicate %") || strings.HasPrefix(msg, "found incompatible YAML") {
-				pos.Line++
-			}
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	p.errs.Add(pos, "invalid YAML: %s", msg)
 }
 
 // aliasesOK rejects aliases that refer to their own anchor and documents
@@ -315,6 +342,19 @@ type fields struct {
 	// unknown counts the keys reported as unknown, so that a typo in a
 	// kind key ("reqest") is not also reported as a missing kind.
 	unknown int
+	// misplaced counts request keys written at a step's level (a url
+	// indented too little), which leave `request:` itself empty.
+	misplaced int
+}
+
+// entryIndex finds key among a mapping node's own keys.
+func (p *parser) entryIndex(n *yaml.Node, key string) (int, bool) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if deref(n.Content[i]).Value == key {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 func (f *fields) get(key string) *yaml.Node {
@@ -347,7 +387,20 @@ func (p *parser) mapping(n *yaml.Node, kind, label string) (*fields, bool) {
 			continue
 		}
 		if !contains(Keys[kind], e.key) {
-			p.errorf(e.k, "%s", unknownKey(kind, e.key))
+			if kind == "step" && contains(Keys["request"], e.key) {
+				f.misplaced++
+				if _, hasRequest := p.entryIndex(n, "request"); hasRequest {
+					p.errorf(e.k, "unknown key %q in a step: it belongs under request: (indent it below request:)", e.key)
+				} else {
+					example := "url: /path"
+					if e.key != "url" {
+						example += ", " + e.key + ": ..."
+					}
+					p.errorf(e.k, "unknown key %q in a step: it belongs to a request, as - request: {%s}", e.key, example)
+				}
+			} else {
+				p.errorf(e.k, "%s", unknownKey(kind, e.key))
+			}
 			f.unknown++
 			continue
 		}
@@ -539,9 +592,22 @@ func (p *parser) assigns(n *yaml.Node, label string) []*Assign {
 	for _, e := range p.entries(n) {
 		name, okName := p.ident(e.k, label)
 		v, okVal := p.template(e.v, label+"."+e.key)
-		if okName && okVal {
-			out = append(out, &Assign{Pos: p.pos(e.k), Var: name, Value: v})
+		if !okName || !okVal {
+			p.claimed[e.key] = true
+			continue
 		}
+		a := &Assign{Pos: p.pos(e.k), Var: name, Value: v}
+		// A YAML number, bool or null keeps its type: `counter: 0` is a
+		// number that `${counter + 1}` can add to.
+		if val := deref(e.v); val.Kind == yaml.ScalarNode && val.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) == 0 {
+			switch x := scalarValue(val).(type) {
+			case int64, float64, bool:
+				a.Literal, a.HasLiteral = x, true
+			case nil:
+				a.HasLiteral = true
+			}
+		}
+		out = append(out, a)
 	}
 	if len(out) == 0 && len(n.Content) == 0 {
 		p.errorf(n, "%s: is empty", label)

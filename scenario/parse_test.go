@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -288,6 +289,25 @@ func TestExamplesParse(t *testing.T) {
 	for _, f := range files {
 		if _, err := Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// TestLoadRefusesNonRegular: a scenario path that is a FIFO or a directory
+// is refused at once (reading a FIFO blocked validate forever).
+func TestLoadRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "s.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for path, want := range map[string]string{
+		fifo: fifo + ": cannot read the scenario: it is a named pipe (FIFO), not a regular file; loadrun reads only regular files",
+		dir:  dir + ": cannot read the scenario: it is a directory, not a file",
+	} {
+		_, err := Load(path)
+		if err == nil || err.Error() != want {
+			t.Errorf("Load(%s) = %v, want %q", path, err, want)
 		}
 	}
 }

@@ -14,9 +14,71 @@ func (p *parser) steps(n *yaml.Node, label string) []*Step {
 	for _, item := range p.list(n, label) {
 		if s := p.step(item, label); s != nil {
 			out = append(out, s)
+		} else {
+			p.claimStep(item)
 		}
 	}
 	return out
+}
+
+// claimStep records the variables a step that did not parse would set (its
+// set keys, use pool and extract vars), so that their readers are not also
+// reported as reading variables nothing sets.
+func (p *parser) claimStep(n *yaml.Node) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		switch k.Value {
+		case "set":
+			if v.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					p.claimed[deref(v.Content[j]).Value] = true
+				}
+			}
+		case "use":
+			if v.Kind == yaml.ScalarNode {
+				p.claimed[v.Value] = true
+			} else {
+				p.claimKey(v, "pool")
+			}
+		case "request":
+			p.claimExtracts(v)
+			p.lostRequests = true
+		}
+	}
+}
+
+// claimExtracts records the vars of a request node's extracts.
+func (p *parser) claimExtracts(req *yaml.Node) {
+	if req.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(req.Content); i += 2 {
+		if deref(req.Content[i]).Value == "extract" {
+			if list := deref(req.Content[i+1]); list.Kind == yaml.SequenceNode {
+				for _, e := range list.Content {
+					p.claimKey(deref(e), "var")
+				}
+			}
+		}
+	}
+}
+
+// claimKey records the scalar value of key in mapping n as a claimed name.
+func (p *parser) claimKey(n *yaml.Node, key string) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if deref(n.Content[i]).Value == key {
+			if v := deref(n.Content[i+1]); v.Kind == yaml.ScalarNode {
+				p.claimed[v.Value] = true
+			}
+		}
+	}
 }
 
 // presentKeys lists which of keys a mapping has, in file order.
@@ -58,6 +120,11 @@ func (p *parser) step(n *yaml.Node, label string) *Step {
 	v := f.get(kinds[0])
 	switch kinds[0] {
 	case "request":
+		if f.misplaced > 0 && isEmpty(v) {
+			// `request:` with its keys indented at the step's level:
+			// each of them is reported already.
+			return nil
+		}
 		s.Request = p.request(v)
 		ok = s.Request != nil
 	case "think":
@@ -122,6 +189,7 @@ func (p *parser) request(n *yaml.Node) *Request {
 	} else {
 		p.errorf(f.node, "a request needs a url, such as url: /cart")
 	}
+	urlOK := r.URL.Text != ""
 	r.Name = r.URL
 	if v := f.get("name"); v != nil {
 		if t, ok := p.template(v, "name"); ok {
@@ -165,6 +233,8 @@ func (p *parser) request(n *yaml.Node) *Request {
 		for _, item := range p.list(v, "extract") {
 			if e := p.extract(item); e != nil {
 				r.Extract = append(r.Extract, e)
+			} else {
+				p.claimKey(deref(item), "var")
 			}
 		}
 	}
@@ -174,6 +244,9 @@ func (p *parser) request(n *yaml.Node) *Request {
 				r.Check = append(r.Check, c)
 			}
 		}
+	}
+	if !urlOK {
+		return nil
 	}
 	return r
 }

@@ -91,6 +91,7 @@ func (p *parser) users(n *yaml.Node) []*UserType {
 func (p *parser) user(n *yaml.Node) *UserType {
 	f, ok := p.mapping(n, "user", "users")
 	if !ok {
+		p.lostRequests = true
 		return nil
 	}
 	u := &UserType{Pos: p.pos(f.node), Weight: 1}
@@ -153,6 +154,7 @@ func (p *parser) weight(n *yaml.Node) int {
 func (p *parser) task(n *yaml.Node) *Task {
 	f, ok := p.mapping(n, "task", "tasks")
 	if !ok {
+		p.lostRequests = true
 		return nil
 	}
 	t := &Task{Pos: p.pos(f.node), Weight: 1}
@@ -299,6 +301,8 @@ func (p *parser) pools(n *yaml.Node) []*Pool {
 		p.poolNames = append(p.poolNames, e.key)
 		if pool := p.pool(e); pool != nil {
 			out = append(out, pool)
+		} else {
+			p.claimed[e.key] = true
 		}
 	}
 	return out
@@ -310,6 +314,7 @@ func (p *parser) pool(e entry) *Pool {
 		return nil
 	}
 	label := "data." + name
+	before := len(p.errs)
 	f, ok := p.mapping(e.v, "pool", label)
 	if !ok {
 		return nil
@@ -351,6 +356,11 @@ func (p *parser) pool(e entry) *Pool {
 		pool.Timeout = 10 * time.Second
 	}
 	p.poolFormat(f, pool, label)
+	if len(p.errs) > before {
+		// A pool with a problem is not opened: its file and format may
+		// be wrong, and a second error about them would mislead.
+		return nil
+	}
 	return pool
 }
 

@@ -60,17 +60,18 @@ type run struct {
 	finalOnce sync.Once
 }
 
-// Load loads and compiles the scenario file at path. Its error, for a bad
-// scenario, is a scenario.ErrorList with every problem and its position.
+// Load loads and compiles the scenario file at path in one pass
+// (engine.LoadPlan). Its error, for a bad scenario, is a
+// scenario.ErrorList with every problem of every layer and its position.
 func Load(path string, cfg Config) (*Session, error) {
-	sc, err := scenario.Load(path)
+	plan, err := engine.LoadPlan(path, cfg.Compile)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.File == "" {
 		cfg.File = path
 	}
-	return New(sc, cfg)
+	return &Session{plan: plan, cfg: cfg}, nil
 }
 
 // New compiles sc. Its error is a scenario.ErrorList with every problem.

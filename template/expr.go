@@ -3,6 +3,7 @@ package template
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	didyoumean "github.com/loadrun/loadrun/internal/suggest"
@@ -139,13 +141,14 @@ func compileExpr(src string, pos scenario.Pos, shown string) (*Expr, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, scenario.Errorf(pos, "empty expression %s", shown)
 	}
-	prog, err := expr.Compile(src, options()...)
+	sh := newShadowing(src)
+	prog, err := expr.Compile(src, append(slices.Clip(options()), expr.Patch(sh))...)
 	if err != nil {
 		return nil, scenario.Errorf(pos, "%s: %s", shown, exprMessage(err, src, true))
 	}
-	e := &Expr{src: src, pos: pos, prog: prog}
+	e := &Expr{src: src, pos: pos, prog: prog, kind: kindProgram}
 	root := prog.Node()
-	a := analyze(root)
+	a := analyze(root, sh)
 	if a.badCall != "" {
 		msg := fmt.Sprintf("%s: unknown function %s", shown, a.badCall)
 		if s := suggest(a.badCall); s != "" {
@@ -163,6 +166,10 @@ func compileExpr(src string, pos scenario.Pos, shown string) (*Expr, error) {
 			e.kind, e.name = kindIdent, n.Value
 		}
 	case *ast.MemberNode:
+		if id := sh.patched[n]; id != nil {
+			e.kind, e.name = kindIdent, id.Value
+			break
+		}
 		id, ok := n.Node.(*ast.IdentifierNode)
 		prop, isStr := n.Property.(*ast.StringNode)
 		if ok && isStr && !n.Optional && !n.Method && id.Value != "$env" {
@@ -289,6 +296,10 @@ type analysis struct {
 	optional map[*ast.IdentifierNode]bool
 	declared map[string]bool
 	fields   map[*ast.IdentifierNode]string
+	// env maps each `$env.name` read (a variable named like a function)
+	// to an identifier standing for the variable.
+	env      map[*ast.MemberNode]*ast.IdentifierNode
+	shadow   *shadowing
 	badCall  string
 	badArity string
 }
@@ -296,12 +307,14 @@ type analysis struct {
 // analyze walks the tree once. ast.Walk visits children before parents, so
 // identifiers are collected first and sorted into variables, callees and
 // `let` names when the walk is over.
-func analyze(root ast.Node) *analysis {
+func analyze(root ast.Node, sh *shadowing) *analysis {
 	a := &analysis{
 		callees:  map[ast.Node]bool{},
 		optional: map[*ast.IdentifierNode]bool{},
 		declared: map[string]bool{},
 		fields:   map[*ast.IdentifierNode]string{},
+		env:      map[*ast.MemberNode]*ast.IdentifierNode{},
+		shadow:   sh,
 	}
 	ast.Walk(&root, a)
 	return a
@@ -327,7 +340,15 @@ func (a *analysis) Visit(node *ast.Node) {
 			a.badArity = fn.arityError(len(n.Arguments))
 		}
 	case *ast.MemberNode:
-		if id, ok := n.Node.(*ast.IdentifierNode); ok {
+		if orig := a.shadow.patched[n]; orig != nil {
+			// A variable named like a function, read through $env
+			// (see shadowing): the variable itself.
+			id := &ast.IdentifierNode{Value: orig.Value}
+			a.env[n] = id
+			a.idents = append(a.idents, id)
+			return
+		}
+		if id := a.ident(n.Node); id != nil {
 			if s, ok := n.Property.(*ast.StringNode); ok {
 				a.fields[id] = s.Value
 			}
@@ -335,7 +356,7 @@ func (a *analysis) Visit(node *ast.Node) {
 	case *ast.BuiltinNode:
 		// get(a, "b") reads a.b; `a.b ?? x` is compiled into it.
 		if n.Name == "get" && len(n.Arguments) == 2 {
-			if id, ok := n.Arguments[0].(*ast.IdentifierNode); ok {
+			if id := a.ident(n.Arguments[0]); id != nil {
 				if s, ok := n.Arguments[1].(*ast.StringNode); ok {
 					a.fields[id] = s.Value
 				}
@@ -343,12 +364,12 @@ func (a *analysis) Visit(node *ast.Node) {
 		}
 	case *ast.BinaryNode:
 		if n.Operator == "??" {
-			if id := rootIdent(n.Left); id != nil {
+			if id := a.rootIdent(n.Left); id != nil {
 				a.optional[id] = true
 			}
 		}
 	case *ast.ChainNode:
-		if id := rootIdent(n.Node); id != nil {
+		if id := a.rootIdent(n.Node); id != nil {
 			a.optional[id] = true
 		}
 	case *ast.VariableDeclaratorNode:
@@ -356,13 +377,28 @@ func (a *analysis) Visit(node *ast.Node) {
 	}
 }
 
+// ident is the variable a node reads as a whole: an identifier, or a
+// variable named like a function read through $env; nil for anything else.
+func (a *analysis) ident(n ast.Node) *ast.IdentifierNode {
+	switch x := n.(type) {
+	case *ast.IdentifierNode:
+		return x
+	case *ast.MemberNode:
+		return a.env[x]
+	}
+	return nil
+}
+
 // rootIdent is the variable at the start of a member chain (`a` in a.b.c).
-func rootIdent(n ast.Node) *ast.IdentifierNode {
+func (a *analysis) rootIdent(n ast.Node) *ast.IdentifierNode {
 	for {
 		switch x := n.(type) {
 		case *ast.IdentifierNode:
 			return x
 		case *ast.MemberNode:
+			if id := a.env[x]; id != nil {
+				return id
+			}
 			n = x.Node
 		case *ast.ChainNode:
 			n = x.Node
@@ -421,6 +457,64 @@ func (a *analysis) refs(pos scenario.Pos) (refs []Ref, required []need) {
 		}
 	}
 	return refs, required
+}
+
+// shadowing lets a user variable take the name of a function: README's
+// `set: {count: "${count + 1}"}` reads the variable count, though count is
+// also an expr built-in. An identifier that names a function but is not
+// called is rewritten into `$env.name`, the variable of that name; a called
+// one (`randInt(1, 6)`) stays the function, and names declared with `let`
+// stay theirs.
+type shadowing struct {
+	declared map[string]bool
+	// patched maps each rewritten node to the identifier it replaced, to
+	// put back where the identifier turns out to be a callee.
+	patched map[*ast.MemberNode]*ast.IdentifierNode
+}
+
+// newShadowing reads the expression's `let` names first: the patch sees
+// identifiers before the declarations that enclose them.
+func newShadowing(src string) *shadowing {
+	s := &shadowing{declared: map[string]bool{}, patched: map[*ast.MemberNode]*ast.IdentifierNode{}}
+	if tree, err := parser.Parse(src); err == nil {
+		ast.Find(tree.Node, func(n ast.Node) bool {
+			if d, ok := n.(*ast.VariableDeclaratorNode); ok {
+				s.declared[d.Name] = true
+			}
+			return false
+		})
+	}
+	return s
+}
+
+// Visit implements ast.Visitor.
+func (s *shadowing) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if !isFunctionName(n.Value) || s.declared[n.Value] {
+			return
+		}
+		m := &ast.MemberNode{Node: &ast.IdentifierNode{Value: "$env"}, Property: &ast.StringNode{Value: n.Value}}
+		m.SetLocation(n.Location())
+		s.patched[m] = n
+		ast.Patch(node, m)
+	case *ast.CallNode:
+		if m, ok := n.Callee.(*ast.MemberNode); ok {
+			if id := s.patched[m]; id != nil {
+				n.Callee = id
+				delete(s.patched, m)
+			}
+		}
+	}
+}
+
+// isFunctionName tells names that expr would take for a function.
+func isFunctionName(name string) bool {
+	if _, ok := functionByName[name]; ok {
+		return true
+	}
+	_, ok := builtin.Index[name]
+	return ok
 }
 
 // suggest finds the function name closest to a misspelt one, counting

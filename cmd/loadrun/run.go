@@ -76,16 +76,13 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	f.http.register(fs)
 }
 
-// loadPlan loads and compiles a scenario, printing every problem. A signal
-// interrupts it (a data file that never ends must not make loadrun deaf).
+// loadPlan loads and compiles a scenario in one pass, printing every
+// problem of every layer. A signal interrupts it (a data file that never
+// ends must not make loadrun deaf).
 func loadPlan(file string, opts engine.CompileOptions, e env) (*engine.Plan, bool) {
 	var plan *engine.Plan
-	err := interruptible(e, func() error {
-		sc, err := scenario.Load(file)
-		if err != nil {
-			return err
-		}
-		plan, err = engine.Compile(sc, opts)
+	err := interruptible(e, func() (err error) {
+		plan, err = engine.LoadPlan(file, opts)
 		return err
 	})
 	switch {

@@ -236,9 +236,10 @@ func TestValidateBroken(t *testing.T) {
 		src  string
 		want []string // "line:col: text" (col left out when the parser cannot know it)
 	}{
-		// YAML that does not parse: the YAML parser gives a line only.
+		// YAML that does not parse: the line and the column of the
+		// brace left open.
 		{"bad yaml", "users:\n  - name: U\n    tasks: [{steps: [{request: {url: /}}]\n",
-			[]string{"3: invalid YAML"}},
+			[]string{"3:13: invalid YAML: did not find expected ',' or '}'"}},
 		// Values of the wrong type, both reported.
 		{"wrong types", host + "users:\n  - name: U\n    weight: many\n    tasks:\n      - steps:\n          - request: {url: /, timeout: soon}\n",
 			[]string{`4:13: weight: expected a whole number, got "many"`, `7:40: timeout: "soon" is not a duration`}},
