@@ -182,7 +182,9 @@ func TestNothingMeasured(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := scenarioFor(t, tt.host, tt.url, "{constant: 10ms}")
+			// on_stop sets nope, too late for the task: a variable that
+			// nothing sets at all would be a load error, not an unsent run.
+			file := scenarioFor(t, tt.host, tt.url, "{constant: 10ms}\n    on_stop: [{set: {nope: late}}]")
 			code, _, stderr := runCLI(t, append([]string{"run", file, "-q"}, tt.args...)...)
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d\nstderr:\n%s", code, tt.code, stderr)
