@@ -34,7 +34,8 @@ func TestOtherSchemesRejected(t *testing.T) {
 		{"${next}", ""},                              // decided at run time
 	}
 	for _, c := range cases {
-		src := "host: http://127.0.0.1:1\nusers:\n  - name: U\n    tasks:\n      - steps:\n          - request: {url: \"" + c.url + "\"}\n"
+		src := "host: http://127.0.0.1:1\nusers:\n  - name: U\n    tasks:\n      - steps:\n          - request: {url: \"" + c.url + "\"}\n" +
+			"vars: {next: /n}\n" // ${next} must be set by something
 		sc, err := scenario.Parse("s.yaml", []byte(src))
 		if err != nil {
 			t.Fatalf("%s: parse: %v", c.url, err)
