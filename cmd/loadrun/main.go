@@ -44,6 +44,7 @@ Usage:
   loadrun run FILE [flags]       run a load test (loadrun run -h for flags)
   loadrun validate FILE...       check scenario files without running them
   loadrun debug FILE [flags]     run one user through on_start, each task once and on_stop, showing every request
+  loadrun import har FILE.har    turn a browser recording into a correlated scenario (-o FILE)
   loadrun demo [--addr ADDR]     serve the built-in demo target (default 127.0.0.1:8080)
   loadrun report SUMMARY.json    render reports again from a JSON summary
   loadrun version                print the version
@@ -61,6 +62,8 @@ func run(args []string, e env) int {
 		return validateCmd(args[1:], e)
 	case "debug":
 		return debugCmd(args[1:], e)
+	case "import":
+		return importCmd(args[1:], e)
 	case "demo":
 		return demoCmd(args[1:], e)
 	case "report":
