@@ -42,11 +42,11 @@ type correlator struct {
 	sum   *Summary
 
 	bySource  map[*source]*Correlation
-	taken     map[string]bool        // variable names in use
-	typed     map[string][]typedVar  // value → vars typed with it
-	firstSent map[string]int         // distinctive value → the step that first sent it
-	reserved  map[string]bool        // names a variable must not take
-	vars      []kv                   // the scenario's vars, in order
+	taken     map[string]bool       // variable names in use
+	typed     map[string][]typedVar // value → vars typed with it
+	firstSent map[string]int        // distinctive value → the step that first sent it
+	reserved  map[string]bool       // names a variable must not take
+	vars      []kv                  // the scenario's vars, in order
 }
 
 type typedVar struct{ name, key string }
@@ -266,7 +266,10 @@ func (c *correlator) body(s *step) {
 		text := rq.Body
 		var out strings.Builder
 		last := 0
-		type repl struct{ at, end int; v string }
+		type repl struct {
+			at, end int
+			v       string
+		}
 		var rs []repl
 		for _, o := range tokenOffsets(text) {
 			tok := text[o[0]:o[1]]

@@ -38,9 +38,9 @@ type source struct {
 	header string // fromHeader: the header name as recorded
 	nth    int    // fromHeader: which of the header's values
 
-	tag, attr     string // fromHTML
-	idAttr, idVal string // fromHTML: the attribute that names the element
-	quote, idQuote byte  // fromHTML: the quotes around the value and the name
+	tag, attr      string // fromHTML
+	idAttr, idVal  string // fromHTML: the attribute that names the element
+	quote, idQuote byte   // fromHTML: the quotes around the value and the name
 }
 
 // describe says where the value was found, for comments and the summary.

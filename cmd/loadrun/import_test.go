@@ -159,10 +159,10 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 	t.Logf("summary:\n%s\nscenario:\n%s", stderr, imported)
 	for _, want := range []string{
-		"static assets",    // the CSS, JS and SVG
-		"other hosts",      // the third-party request
-		"cookie",           // the Cookie header
-		"user-agent",       // a browser header
+		"static assets", // the CSS, JS and SVG
+		"other hosts",   // the third-party request
+		"cookie",        // the Cookie header
+		"user-agent",    // a browser header
 		"csrf  found in GET /login (step 2): HTML <input name=\"csrf\"> value (regex)",
 		"token  found in POST /login (step 3): JSON $.data.token (jsonpath)",
 		"order_id  found in POST /api/orders (step 4): JSON $.id (jsonpath)",
