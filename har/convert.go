@@ -223,26 +223,35 @@ func followsRedirect(prev *step, e *Entry, u *url.URL) bool {
 }
 
 // setThinks turns the pauses before each step into think times: the time
-// from the end of everything that was loading to the step's start.
+// from the end of everything that was loading to the step's start. Entries
+// are sorted by start once, so this takes O(n log n).
 func setThinks(entries []*Entry, steps []*step) {
+	timed := make([]*Entry, 0, len(entries))
+	for _, e := range entries {
+		if !e.Started.IsZero() {
+			timed = append(timed, e)
+		}
+	}
+	slices.SortStableFunc(timed, func(a, b *Entry) int { return a.Started.Compare(b.Started) })
+	// busyUntil[i] is the latest end among timed[:i+1].
+	busyUntil := make([]time.Time, len(timed))
+	for i, e := range timed {
+		busyUntil[i] = e.Started.Add(e.Time)
+		if i > 0 && busyUntil[i-1].After(busyUntil[i]) {
+			busyUntil[i] = busyUntil[i-1]
+		}
+	}
 	for _, s := range steps[1:] {
 		start := s.entry.Started
 		if start.IsZero() {
 			continue
 		}
-		var busy time.Time
-		for _, e := range entries {
-			if e.Started.IsZero() || !e.Started.Before(start) {
-				continue
-			}
-			if end := e.Started.Add(e.Time); end.After(busy) {
-				busy = end
-			}
-		}
-		if busy.IsZero() {
+		// The entries that started before this step.
+		n, _ := slices.BinarySearchFunc(timed, start, func(e *Entry, t time.Time) int { return e.Started.Compare(t) })
+		if n == 0 {
 			continue
 		}
-		if gap := start.Sub(busy); gap >= minThink {
+		if gap := start.Sub(busyUntil[n-1]); gap >= minThink {
 			s.think = min(gap.Round(time.Second), maxThink)
 		}
 	}
@@ -365,21 +374,22 @@ func singular(s string) string {
 
 // normKey compares names across styles: orderId, order_id, Order-ID.
 func normKey(k string) string {
-	k = strings.ToLower(k)
-	return strings.NewReplacer("_", "", "-", "").Replace(k)
+	var b strings.Builder
+	b.Grow(len(k))
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '_' || c == '-':
+		case c >= 'A' && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // lastSegment is the last non-empty segment of a URL path.
 func lastSegment(p string) string {
 	return path.Base("/" + strings.Trim(p, "/"))
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -43,6 +43,7 @@ type correlator struct {
 
 	bySource  map[*source]*Correlation
 	taken     map[string]bool       // variable names in use
+	suffix    map[string]int        // the last number added to a name taken twice
 	typed     map[string][]typedVar // value → vars typed with it
 	firstSent map[string]int        // distinctive value → the step that first sent it
 	reserved  map[string]bool       // names a variable must not take
@@ -70,7 +71,7 @@ type Correlation struct {
 
 func newCorrelator(steps []*step, opts Options, sum *Summary) *correlator {
 	c := &correlator{steps: steps, ix: newIndex(opts.Limits), opts: opts, sum: sum,
-		bySource: map[*source]*Correlation{}, taken: map[string]bool{},
+		bySource: map[*source]*Correlation{}, taken: map[string]bool{}, suffix: map[string]int{},
 		typed: map[string][]typedVar{}, firstSent: map[string]int{}, reserved: map[string]bool{}}
 	for _, n := range append(template.FunctionNames(), builtin.Names...) {
 		c.reserved[n] = true
@@ -389,7 +390,7 @@ func rawPairs(ps []kv) string {
 		} else {
 			v = formEscape(strings.ReplaceAll(v, "$${", "${"))
 		}
-		parts[i] = formEscape(p.k) + "=" + strings.ReplaceAll(v, "%24%7B", "$${")
+		parts[i] = formEscape(p.k) + "=" + v
 	}
 	return strings.Join(parts, "&")
 }
@@ -543,8 +544,9 @@ func (c *correlator) newName(hint, fallback string) string {
 		n += "_value"
 	}
 	name := n
-	for i := 2; c.taken[name]; i++ {
-		name = fmt.Sprintf("%s_%d", n, i)
+	for c.taken[name] {
+		c.suffix[n]++
+		name = fmt.Sprintf("%s_%d", n, c.suffix[n]+1)
 	}
 	c.taken[name] = true
 	return name

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,7 +32,7 @@ func (w *writer) line(indent int, format string, args ...any) {
 
 func (w *writer) write(steps []*step) []byte {
 	s := w.sum
-	w.line(0, "# Imported by `loadrun import har` from %s:", oneLine(s.File))
+	w.line(0, "# Imported by `loadrun import har` from %s:", oneLine(filepath.Base(s.File)))
 	w.line(0, "# %d recorded entries, %d requests kept (%d dropped: see the import's summary).", s.Entries, s.Steps, s.DroppedCount())
 	if len(s.Correlations) > 0 {
 		w.line(0, "# Values the server handed out are extracted where they first appeared and")
@@ -58,21 +59,21 @@ func (w *writer) write(steps []*step) []byte {
 	if split > 0 {
 		w.line(4, "on_start:   # up to the login: once per user")
 		for _, st := range steps[:split] {
-			w.step(6, st, false)
+			w.step(6, st)
 		}
 	}
 	w.line(4, "tasks:")
 	w.line(6, "- name: recorded session")
 	w.line(8, "steps:")
-	for i, st := range steps[split:] {
-		w.step(10, st, i == 0 && split > 0)
+	for _, st := range steps[split:] {
+		w.step(10, st)
 	}
 	return w.b.Bytes()
 }
 
 // step writes one request (and the think before it).
-func (w *writer) step(in int, s *step, first bool) {
-	if s.think > 0 && !first {
+func (w *writer) step(in int, s *step) {
+	if s.think > 0 {
 		w.line(in, "- think: %s", fmtDuration(s.think))
 	}
 	for _, u := range dedupe(s.uses) {
@@ -130,21 +131,14 @@ func (w *writer) pairs(in int, key string, ps []kv) {
 
 func dedupe(ss []string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, s := range ss {
-		if !contains(out, s) {
+		if !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fmtDuration writes a whole-second duration as YAML: 3s, 1m0s.
@@ -153,21 +147,23 @@ func fmtDuration(d time.Duration) string {
 }
 
 // oneLine keeps recorded text from breaking a comment line (or the
-// terminal): control characters are shown as \u escapes.
+// terminal): control and invisible characters are shown as \u escapes,
+// and long text is cut.
 func oneLine(s string) string {
 	var b strings.Builder
+	n := 0
 	for _, r := range s {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if n++; n > 200 {
+			b.WriteString("…")
+			break
+		}
+		if !unicode.IsPrint(r) && r != ' ' || r == utf8.RuneError {
 			fmt.Fprintf(&b, "\\u%04x", r)
 			continue
 		}
 		b.WriteRune(r)
 	}
-	out := b.String()
-	if len(out) > 200 {
-		out = out[:200] + "…"
-	}
-	return out
+	return b.String()
 }
 
 var (

@@ -76,6 +76,7 @@ const (
 	DropPseudo                  // HTTP/2 pseudo-headers (:authority, :path, …)
 	DropBrowser                 // a header the browser or the HTTP client adds by itself
 	DropBodyTyped               // Content-Type of a form or JSON body: loadrun sets it
+	DropInvalid                 // not a valid header name
 )
 
 // browserHeaders are request headers a browser (or loadrun's own HTTP
@@ -101,6 +102,8 @@ func FilterHeader(name string) HeaderVerdict {
 	switch {
 	case strings.HasPrefix(n, ":"):
 		return DropPseudo
+	case !validHeaderName(n):
+		return DropInvalid
 	case n == "cookie":
 		return DropCookie
 	case strings.HasPrefix(n, "sec-"), strings.HasPrefix(n, "proxy-"), browserHeaders[n]:
@@ -116,15 +119,6 @@ func navigationAccept(v string) bool {
 	v = strings.TrimSpace(v)
 	return v == "*/*" || strings.HasPrefix(v, "text/html") || strings.HasPrefix(v, "image/") ||
 		strings.HasPrefix(v, "text/css")
-}
-
-// hostOf returns the host[:port] of a URL in lower case, or "".
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
 }
 
 // hostMatches reports whether a URL's host is one of the --include-host
@@ -144,4 +138,21 @@ func hostMatches(host string, include []string) bool {
 		}
 	}
 	return false
+}
+
+// validHeaderName reports whether name is an HTTP token (RFC 9110).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
 }

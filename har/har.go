@@ -157,7 +157,7 @@ func (e *Error) Error() string {
 		b.WriteString(e.Where + ": ")
 	}
 	b.WriteString(e.Msg)
-	return b.String()
+	return safeLine(b.String())
 }
 
 // Read parses a HAR document from r; name labels messages. It reads at most
@@ -190,19 +190,31 @@ func (p *parser) errAt(off int64, where, msg string) *Error {
 	return &Error{File: p.name, Line: line, Col: col, Where: where, Msg: msg}
 }
 
-// jsonErr turns a decoder error into an Error with a position.
-func (p *parser) jsonErr(err error, where string) *Error {
+// jsonErr turns a decoder error into an Error with a position; a type
+// error is placed at entryStart, the value being decoded.
+func (p *parser) jsonErr(err error, where string, at ...int64) *Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	start := p.dec.InputOffset()
+	if len(at) > 0 {
+		start = at[0]
+	}
 	switch {
 	case errors.As(err, &syn):
-		return p.errAt(syn.Offset, "", "not valid JSON: "+syn.Error())
+		// A decoder's offsets are not always the file's: the whole file,
+		// parsed once more, says exactly where the error is.
+		off := syn.Offset
+		var v any
+		if err := json.Unmarshal(p.data, &v); errors.As(err, &syn) {
+			off = syn.Offset
+		}
+		return p.errAt(max(off-1, 0), "", "not valid JSON: "+syn.Error())
 	case errors.As(err, &typ):
 		field := where
 		if typ.Field != "" {
 			field += "." + typ.Field
 		}
-		return p.errAt(typ.Offset, field, fmt.Sprintf("a JSON %s where a %s was meant", typ.Value, jsonKind(typ.Type.Kind().String())))
+		return p.errAt(start, field, fmt.Sprintf("a JSON %s where a %s was meant", typ.Value, jsonKind(typ.Type.Kind().String())))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p.errAt(int64(len(p.data)), where, "the file ends too early (the JSON is cut short)")
 	}
@@ -255,7 +267,7 @@ func (p *parser) parse() (*Log, error) {
 }
 
 func (p *parser) parseLog() (*Log, error) {
-	start := p.dec.InputOffset()
+	start := p.valueStart(p.dec.InputOffset())
 	if err := p.expectDelim('{', "log", "log is not an object"); err != nil {
 		return nil, err
 	}
@@ -297,7 +309,7 @@ func (p *parser) parseEntries() (*Log, error) {
 		off := p.valueStart(p.dec.InputOffset())
 		var raw rawEntry
 		if err := p.dec.Decode(&raw); err != nil {
-			return nil, p.jsonErr(err, where)
+			return nil, p.jsonErr(err, where, off)
 		}
 		e, err := p.entry(i, &raw)
 		if err != nil {
@@ -378,7 +390,7 @@ func (p *parser) entry(i int, raw *rawEntry) (*Entry, error) {
 func headers(raw []rawHeader) []Header {
 	hs := make([]Header, len(raw))
 	for i, h := range raw {
-		hs[i] = Header{Name: h.Name, Value: h.Value}
+		hs[i] = Header(h)
 	}
 	return hs
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Summary is what an import did: what it dropped and why, what it
@@ -26,6 +28,8 @@ type Summary struct {
 	Vars []string
 	// Notes are other things worth knowing (an unreadable body, …).
 	Notes []string
+
+	headerIndex map[string]*HeaderDrop
 }
 
 // Drop counts entries left out for one reason.
@@ -57,14 +61,23 @@ func (s *Summary) drop(reason, example string) {
 
 func (s *Summary) dropHeader(name string, v HeaderVerdict) {
 	name = strings.ToLower(name)
-	for _, h := range s.Headers {
-		if h.Name == name {
-			h.Count++
-			return
-		}
+	if s.headerIndex == nil {
+		s.headerIndex = map[string]*HeaderDrop{}
 	}
-	s.Headers = append(s.Headers, &HeaderDrop{Name: name, Verdict: v, Count: 1})
+	if h := s.headerIndex[name]; h != nil {
+		h.Count++
+		return
+	}
+	if len(s.Headers) >= maxHeaderNames {
+		return
+	}
+	h := &HeaderDrop{Name: name, Verdict: v, Count: 1}
+	s.headerIndex[name] = h
+	s.Headers = append(s.Headers, h)
 }
+
+// maxHeaderNames bounds the distinct dropped header names listed.
+const maxHeaderNames = 200
 
 // DroppedCount is how many entries were left out.
 func (s *Summary) DroppedCount() int {
@@ -88,6 +101,7 @@ var verdictText = map[HeaderVerdict]string{
 	DropPseudo:    "HTTP/2 pseudo-headers",
 	DropBrowser:   "added by the browser or the HTTP client",
 	DropBodyTyped: "loadrun sets the type of form and json bodies",
+	DropInvalid:   "not valid header names",
 }
 
 // Write prints the summary for a person (the command writes it to stderr).
@@ -106,7 +120,7 @@ func (s *Summary) Write(w io.Writer) error {
 	}
 	if len(s.Headers) > 0 {
 		b.WriteString("dropped request headers:\n")
-		for _, v := range []HeaderVerdict{DropCookie, DropPseudo, DropBrowser, DropBodyTyped} {
+		for _, v := range []HeaderVerdict{DropCookie, DropPseudo, DropBrowser, DropBodyTyped, DropInvalid} {
 			var names []string
 			for _, h := range s.Headers {
 				if h.Verdict == v {
@@ -137,6 +151,25 @@ func (s *Summary) Write(w io.Writer) error {
 	for _, n := range s.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
-	_, err := io.WriteString(w, b.String())
+	// Names and URLs come from the recording: nothing of theirs may reach
+	// the terminal as a control sequence.
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = safeLine(l)
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
 	return err
+}
+
+// safeLine shows control and invisible characters as \u escapes.
+func safeLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' || r == utf8.RuneError {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -250,3 +250,95 @@ func runTotals(t *testing.T, file string) (requests, failures int64) {
 	}
 	return doc.Aggregated.Requests, doc.Aggregated.Failures
 }
+
+// exampleHAR and exampleScenario are the recording kept in examples/ and
+// its import, which TestExamplesRun runs against the demo target.
+var (
+	exampleHAR      = filepath.Join("..", "..", "examples", "recorded-shop.har")
+	exampleScenario = filepath.Join("..", "..", "examples", "recorded-shop.yaml")
+)
+
+// TestRecordedShopExample checks that examples/recorded-shop.yaml is what
+// importing examples/recorded-shop.har gives. With -update it records the
+// session again (with the user's pauses, which become think steps) and
+// rewrites both files:
+//
+//	go test ./cmd/loadrun -run TestRecordedShopExample -update
+func TestRecordedShopExample(t *testing.T) {
+	if *update {
+		_, target := serveDemo(t)
+		_, other := serveDemo(t)
+		pause := func() { time.Sleep(1100 * time.Millisecond) }
+		if err := os.WriteFile(exampleHAR, recordShopSession(t, target, other, pause), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := runCLI(t, "import", "har", exampleHAR, "--host", "http://127.0.0.1:8080", "-o", exampleScenario); code != exitOK {
+			t.Fatalf("import: exit %d\n%s", code, stderr)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "recorded-shop.yaml")
+	code, _, stderr := runCLI(t, "import", "har", exampleHAR, "--host", "http://127.0.0.1:8080", "-o", out)
+	if code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	got, want := mustRead(t, out), mustRead(t, exampleScenario)
+	if !bytes.Equal(got, want) {
+		t.Errorf("importing %s no longer gives %s (run with -update if the change is meant):\n%s", exampleHAR, exampleScenario, got)
+	}
+	for _, want := range []string{"- think: 1s", "${csrf}", "${token}", "${order_id}"} {
+		if !bytes.Contains(got, []byte(want)) {
+			t.Errorf("example lacks %q", want)
+		}
+	}
+}
+
+// TestImportCommandErrors: bad command lines and bad files exit 2 with a
+// message saying what is wrong.
+func TestImportCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.har")
+	if err := os.WriteFile(bad, []byte("{\"log\": {\"entries\": [\n  {\"request\": {\"method\": \"GET\", \"url\": \"http://a.test/\"}}\n]}}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no format", []string{"import"}, "Usage: loadrun import har FILE.har"},
+		{"unknown format", []string{"import", "pcap", "x"}, "Usage: loadrun import har FILE.har"},
+		{"no file", []string{"import", "har"}, "Usage: loadrun import har FILE.har"},
+		{"missing file", []string{"import", "har", filepath.Join(dir, "none.har")}, "no such file"},
+		{"host without scheme", []string{"import", "har", bad, "--host", "127.0.0.1:8080"}, `--host "127.0.0.1:8080": want a URL`},
+		{"entry without response", []string{"import", "har", bad}, bad + ":2:3: log.entries[0]: GET http://a.test/ has no response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+// TestImportToStdout: without -o the scenario goes to stdout and the
+// summary to stderr.
+func TestImportToStdout(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "import", "har", exampleHAR, "--no-think", "--host", "http://127.0.0.1:8080")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "# Imported by `loadrun import har` from recorded-shop.har") || strings.Contains(stdout, "think:") {
+		t.Errorf("stdout is not the scenario without think steps:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "correlated 3 values") || strings.Contains(stderr, "wrote ") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
