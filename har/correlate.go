@@ -379,15 +379,13 @@ func splitPairs(raw string) []kv {
 	return out
 }
 
-// rawPairs encodes written pairs back into a query string; a template
-// value is URL-encoded when sent.
+// rawPairs encodes written pairs back into a query string; the engine
+// percent-encodes a template's value in a query itself.
 func rawPairs(ps []kv) string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
 		v := p.v
-		if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && strings.Count(v, "${") == 1 {
-			v = "${urlEncode(" + v[2:len(v)-1] + ")}"
-		} else {
+		if !(strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && strings.Count(v, "${") == 1) {
 			v = formEscape(strings.ReplaceAll(v, "$${", "${"))
 		}
 		parts[i] = formEscape(p.k) + "=" + v

@@ -156,6 +156,19 @@ func TestCorrelationFinder(t *testing.T) {
 			notYAML: []string{"$.again"},
 		},
 		{
+			// Repeated keys cannot be a YAML mapping: the query stays in
+			// the URL and the form is a raw body, both still correlated.
+			name: "repeated keys",
+			exs: []ex{
+				{url: "http://shop.test/api/a", respMime: jsonType, respBody: `{"token":"zzTok12345"}`},
+				{url: "http://shop.test/search?tag=a+b&tag=c&t=zzTok12345", respMime: jsonType, respBody: `{}`},
+				{method: "POST", url: "http://shop.test/tags", reqMime: formType, reqBody: "tag=a&tag=b&t=zzTok12345", respMime: jsonType, respBody: `{}`},
+			},
+			want: []correlated{{"token", "GET /api/a (step 1): JSON $.token", 0, "zzTok12345"}},
+			yaml: []string{"url: '/search?tag=a+b&tag=c&t=${token}'", "name: /search", "body: 'tag=a&tag=b&t=${token}'",
+				"Content-Type: application/x-www-form-urlencoded"},
+		},
+		{
 			// Recorded text that looks like a template stays literal.
 			name: "recorded ${ is escaped",
 			exs: []ex{

@@ -318,7 +318,7 @@ func (s *source) htmlPattern(body, value string) (pattern string, nth int, ok bo
 func tokens(body string, f func(string)) {
 	isTok := func(c byte) bool {
 		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			bytes.IndexByte([]byte("-_.~+/="), c) >= 0
+			bytes.IndexByte([]byte("-_.~+/"), c) >= 0
 	}
 	start := -1
 	for i := 0; i <= len(body); i++ {
