@@ -26,7 +26,7 @@ func Debug(plan *Plan, opts Options) *stats.Snapshot {
 		r.alive.Add(-1)
 		u.cancel()
 	}
-	r.meeting.Close()
+	r.closeBarriers()
 	return r.stats.Snapshot(time.Now())
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/loadrun/loadrun/engine/httpclient"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -50,6 +51,22 @@ type Options struct {
 	// Dial opens every connection of the run's users (nil: TCP). Tests
 	// serve users from in-memory listeners through it.
 	Dial httpclient.DialFunc
+	// Executor, when set, decides when task iterations start and which user
+	// runs them instead of the closed model (users looping with waits, spawned
+	// at a rate): see Executor. Start's users and rate are handed to it.
+	Executor Executor
+	// Barrier, when set, makes the barrier of each rendezvous instead of a
+	// local one (a distributed master's barrier spans every worker). A
+	// barrier that also has PopulationChanged() and Close() methods is told
+	// when users start or stop and when the run ends, as local ones are.
+	Barrier BarrierFactory
+	// Population, when set, is the count of users that may still reach a
+	// barrier (a cluster-wide count) instead of this run's own (Alive).
+	Population rendezvous.Population
+	// UserIDBase is added to every user's number: users are numbered
+	// UserIDBase+1, UserIDBase+2, …, so that `${user_id}` is unique across
+	// the workers of a distributed run.
+	UserIDBase int
 	// OnTick, when set, is called once a second from the run's clock
 	// goroutine, right after the statistics closed that second's interval
 	// (the session takes its per-tick snapshot there). It must not block.
@@ -57,6 +74,17 @@ type Options struct {
 	// MaxHeaderBytes bounds a response header block (0: 64 KiB); a larger
 	// one fails its request.
 	MaxHeaderBytes int
+}
+
+// BarrierFactory makes the barrier a run's users meet at for one
+// rendezvous definition (one per distinct name).
+type BarrierFactory func(def *scenario.Rendezvous) (rendezvous.Barrier, error)
+
+// barrierLifecycle is what a barrier may also do: learn that the
+// population changed, and release everyone at the end of the run.
+type barrierLifecycle interface {
+	PopulationChanged()
+	Close()
 }
 
 // DefaultStopTimeout is how long stopping users may finish their task
@@ -118,9 +146,15 @@ type Runner struct {
 	iterTake atomic.Int64
 	iterDone atomic.Int64
 
-	live     map[int]*vuser      // user goroutines that have not exited
-	barriers []*rendezvous.Local // by the index rendezvous steps hold
-	meeting  *rendezvous.Set     // the same barriers, for population changes and the end
+	live     map[int]*vuser       // user goroutines that have not exited
+	barriers []rendezvous.Barrier // by the index rendezvous steps hold
+	// lifecycle is the barriers that want population changes and the end.
+	lifecycle []barrierLifecycle
+	// split, when set by StartSplit, is the exact number of users per type
+	// (a master's split across workers) instead of the split by weight.
+	split []int
+	// stopping is closed when the run moves to Stopping.
+	stopping chan struct{}
 	done     chan struct{}
 	doneOnce sync.Once
 	logMu    sync.Mutex
@@ -154,16 +188,38 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 	}
 	r.httpOpts = httpOptions(opts)
 	r.pools, r.poolErr = plan.takePools()
-	r.meeting = rendezvous.NewSet(r, r.reportRendezvous)
+	r.nextID = opts.UserIDBase
+	r.stopping = make(chan struct{})
+	var pop rendezvous.Population = r
+	if opts.Population != nil {
+		pop = opts.Population
+	}
+	factory := opts.Barrier
+	if factory == nil {
+		local := rendezvous.NewSet(pop, r.reportRendezvous)
+		factory = func(def *scenario.Rendezvous) (rendezvous.Barrier, error) { return local.Add(def) }
+	}
 	for _, def := range plan.barriers {
-		// Compile checked every definition with the same Set, so Add cannot fail.
-		b, err := r.meeting.Add(def)
+		b, err := factory(def)
 		if err != nil {
-			panic("engine: rendezvous passed Compile but not the run's set: " + err.Error())
+			// Compile checked every definition, so only a factory of the
+			// caller's fails here; the run refuses to start.
+			r.poolErr = errors.Join(r.poolErr, fmt.Errorf("rendezvous %q: %w", def.Name, err))
+			continue
 		}
 		r.barriers = append(r.barriers, b)
+		if lc, ok := b.(barrierLifecycle); ok {
+			r.lifecycle = append(r.lifecycle, lc)
+		}
 	}
 	return r
+}
+
+// closeBarriers releases every barrier's waiters for the end of the run.
+func (r *Runner) closeBarriers() {
+	for _, b := range r.lifecycle {
+		b.Close()
+	}
 }
 
 // Alive is the number of users running and not asked to stop, plus those
@@ -198,8 +254,38 @@ func (r *Runner) Start(users int, rate float64) error {
 	if r.opts.RunTime > 0 {
 		time.AfterFunc(r.opts.RunTime, func() { r.endRun("run time reached") })
 	}
+	if ex := r.opts.Executor; ex != nil {
+		r.state = Running
+		d := &Driver{r: r, Users: users, Rate: rate}
+		go func() {
+			ex.Run(d)
+			r.endRun("schedule finished")
+		}()
+		return nil
+	}
 	r.setUsersLocked(users, rate)
 	return nil
+}
+
+// StartSplit begins a closed-model run with exactly perType[i] users of
+// user type i (in scenario order) instead of the split by weight: a master
+// computes the split across its workers so that the whole matches the
+// weights. Users are spawned at rate per second, types interleaved.
+func (r *Runner) StartSplit(perType []int, rate float64) error {
+	if len(perType) != len(r.plan.users) {
+		return fmt.Errorf("%d user counts for %d user types", len(perType), len(r.plan.users))
+	}
+	total := 0
+	for i, n := range perType {
+		if n < 0 {
+			return fmt.Errorf("user type %d: users must be 0 or more, not %d", i, n)
+		}
+		total += n
+	}
+	r.mu.Lock()
+	r.split = append([]int(nil), perType...)
+	r.mu.Unlock()
+	return r.Start(total, rate)
 }
 
 // SetUsers changes the number of users mid-run; new users are spawned at
@@ -216,6 +302,10 @@ func (r *Runner) SetUsers(users int, rate float64) error {
 	if users < 0 {
 		return fmt.Errorf("users must be 0 or more, not %d", users)
 	}
+	if r.opts.Executor != nil {
+		return errors.New("this run's executor decides its users")
+	}
+	r.split = nil // a new count is split by weight again
 	r.setUsersLocked(users, rate)
 	return nil
 }
@@ -256,6 +346,9 @@ func (r *Runner) updatePendingLocked() {
 // gets its floor share and the remainders go to the largest fractions
 // (8 users at 3:1 are 6 and 2).
 func (r *Runner) targets(n int) []int {
+	if r.split != nil {
+		return append([]int(nil), r.split...)
+	}
 	total := 0
 	for _, u := range r.plan.users {
 		total += u.weight
@@ -304,43 +397,49 @@ func (r *Runner) nextKindLocked() int {
 	return best
 }
 
+// spawn is the closed model's spawner: it starts the users missing from
+// the target on a Ramp schedule, interleaving user types, until the target
+// is reached, SetUsers starts another ramp (gen changed) or the run ends.
 func (r *Runner) spawn(gen int) {
 	start := time.Now()
+	r.mu.Lock()
+	ramp := Ramp{Users: max(0, r.target-len(r.users)-r.quitLocked()), Rate: r.rate}
+	r.mu.Unlock()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	for i := 0; ; i++ {
-		r.mu.Lock()
-		if r.spawnGen != gen || r.state >= Stopping {
-			r.mu.Unlock()
-			return
-		}
-		kind := -1
-		if len(r.users)+r.quitLocked() < r.target {
-			kind = r.nextKindLocked()
-		}
-		if kind < 0 {
-			r.state = Running
-			r.updatePendingLocked()
-			mix, running, target := r.mixLocked(), len(r.live), r.target
-			r.mu.Unlock()
-			r.logf("all users spawned: %s (%d total)", mix, running)
-			if running == 0 && target > 0 {
-				r.endRun("all users finished")
+	started := 0
+	for {
+		n, next, more := ramp.Started(time.Since(start))
+		for ; started < n || !more; started++ {
+			r.mu.Lock()
+			if r.spawnGen != gen || r.state >= Stopping {
+				r.mu.Unlock()
+				return
 			}
-			return
-		}
-		rate := r.rate
-		r.startUserLocked(kind)
-		r.mu.Unlock()
-		if rate > 0 {
-			next := start.Add(time.Duration(float64(i+1) / rate * float64(time.Second)))
-			if d := time.Until(next); d > 0 {
-				timer.Reset(d)
-				select {
-				case <-timer.C:
-				case <-r.ctx.Done():
-					return
+			kind := -1
+			if len(r.users)+r.quitLocked() < r.target {
+				kind = r.nextKindLocked()
+			}
+			if kind < 0 {
+				r.state = Running
+				r.updatePendingLocked()
+				mix, running, target := r.mixLocked(), len(r.live), r.target
+				r.mu.Unlock()
+				r.logf("all users spawned: %s (%d total)", mix, running)
+				if running == 0 && target > 0 {
+					r.endRun("all users finished")
 				}
+				return
+			}
+			r.startUserLocked(kind)
+			r.mu.Unlock()
+		}
+		if d := time.Until(start.Add(next)); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-r.ctx.Done():
+				return
 			}
 		}
 	}
@@ -367,12 +466,17 @@ func (r *Runner) mixLocked() string {
 }
 
 func (r *Runner) startUserLocked(kind int) {
-	u := r.newUserLocked(kind)
+	r.addUserLocked(r.newUserLocked(kind))
+	r.pending.Add(-1)
+}
+
+// addUserLocked counts a new user as running and starts its goroutine.
+func (r *Runner) addUserLocked(u *vuser) {
+	kind := u.kind
 	r.users = append(r.users, u)
 	r.live[u.id] = u
 	r.byKind[kind]++
 	r.alive.Add(1)
-	r.pending.Add(-1)
 	r.stats.SetUsers(len(r.users))
 	go u.run()
 }
@@ -473,7 +577,9 @@ func (r *Runner) userExited(u *vuser) {
 
 // populationChanged lets barriers release groups that can no longer fill.
 func (r *Runner) populationChanged() {
-	r.meeting.PopulationChanged()
+	for _, b := range r.lifecycle {
+		b.PopulationChanged()
+	}
 }
 
 // takeIteration reserves one task iteration under the -n bound.
@@ -525,6 +631,7 @@ func (r *Runner) endRun(reason string) {
 		return
 	}
 	r.state = Stopping
+	close(r.stopping)
 	r.reason = reason
 	r.spawnGen++
 	r.updatePendingLocked()
@@ -534,7 +641,7 @@ func (r *Runner) endRun(reason string) {
 	running := len(r.live)
 	r.mu.Unlock()
 	r.logf("stopping: %s", reason)
-	r.meeting.Close()
+	r.closeBarriers()
 	if running == 0 {
 		r.finish()
 	}
@@ -651,7 +758,12 @@ func (r *Runner) Answered() bool { return r.answered.Load() }
 // Warnings are what a reader must know to trust a snapshot's numbers and
 // that only the engine can tell (stalls, held-back paced iterations); the
 // saturation warning comes with the snapshot itself (reports.Warnings).
-func (r *Runner) Warnings(s *stats.Snapshot) []string {
+func (r *Runner) Warnings(s *stats.Snapshot) []string { return Warnings(s) }
+
+// Warnings is Runner.Warnings as a pure function of a snapshot (its
+// history and pacing table): a master judges the merged snapshot of its
+// workers, a report one read back from JSON, the same way.
+func Warnings(s *stats.Snapshot) []string {
 	var out []string
 	if s == nil {
 		return nil

@@ -35,6 +35,9 @@ type vuser struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
+	// work, for a user an Executor drives (Driver.NewUser), hands it each
+	// iteration to run; nil for a closed-model user, which loops by itself.
+	work chan struct{}
 
 	timer *time.Timer
 
@@ -137,19 +140,60 @@ func (u *vuser) run() {
 	}()
 	u.initVars()
 	stopped := u.runSteps(u.plan.onStart) == resultStopUser
+	if u.work != nil {
+		u.driven(stopped)
+	} else {
+		u.loop(stopped)
+	}
+	if u.ctx.Err() == nil {
+		u.runSteps(u.plan.onStop)
+	}
+	u.releaseAll()
+}
+
+// iterate runs one task iteration: a task picked by weight, its steps,
+// then its pool rows go back. It reports the task, when it started, and
+// whether the user goes on.
+func (u *vuser) iterate() (task *taskPlan, start time.Time, goOn bool) {
+	task = u.plan.tasks[u.plan.pickTask(u.rnd.IntN(u.plan.cumWeights[len(u.plan.cumWeights)-1]))]
+	start = time.Now()
+	u.inTask = true
+	res := u.runSteps(task.steps)
+	u.inTask = false
+	u.releaseTaskPools()
+	u.r.iterationDone()
+	return task, start, res != resultStopUser
+}
+
+// driven runs an iteration each time the executor offers one, until the
+// user is asked to stop.
+func (u *vuser) driven(stopped bool) {
+	for !stopped {
+		select {
+		case <-u.work:
+		case <-u.stop:
+			return
+		case <-u.ctx.Done():
+			return
+		}
+		if !u.r.takeIteration() {
+			return
+		}
+		_, _, goOn := u.iterate()
+		stopped = !goOn || u.stopping()
+	}
+}
+
+// loop is the closed model: iterations back to back, each followed by its
+// task's wait (think time or pacing), until the user is asked to stop.
+func (u *vuser) loop(stopped bool) {
 	var paceNext time.Time
 	for !stopped && !u.stopping() {
 		if !u.r.takeIteration() {
 			break
 		}
-		task := u.plan.tasks[u.plan.pickTask(u.rnd.IntN(u.plan.cumWeights[len(u.plan.cumWeights)-1]))]
-		start := time.Now()
-		u.inTask = true
-		res := u.runSteps(task.steps)
-		u.inTask = false
-		u.releaseTaskPools()
-		u.r.iterationDone()
-		if res == resultStopUser {
+		task, start, goOn := u.iterate()
+		if !goOn {
 			break
 		}
 		wait := task.wait
@@ -171,10 +215,6 @@ func (u *vuser) run() {
 			break
 		}
 	}
-	if u.ctx.Err() == nil {
-		u.runSteps(u.plan.onStop)
-	}
-	u.releaseAll()
 }
 
 func (u *vuser) releaseAll() {

@@ -90,6 +90,21 @@ func (s *Session) Plan() *engine.Plan { return s.plan }
 // On a session whose previous run has stopped, it begins a new run from
 // the same plan, with fresh statistics and fresh pools.
 func (s *Session) Start(users int, rate float64) error {
+	return s.start(users, rate, nil)
+}
+
+// StartSplit is Start with exactly perType[i] users of user type i (in
+// scenario order) instead of the split by weight: a distributed master
+// computes the split across its workers.
+func (s *Session) StartSplit(perType []int, rate float64) error {
+	total := 0
+	for _, n := range perType {
+		total += n
+	}
+	return s.start(total, rate, perType)
+}
+
+func (s *Session) start(users int, rate float64, perType []int) error {
 	if err := CheckRate(rate); err != nil {
 		return err
 	}
@@ -108,7 +123,13 @@ func (s *Session) Start(users int, rate float64) error {
 		}
 	}
 	r.runner = engine.NewRunner(s.plan, opts)
-	if err := r.runner.Start(users, rate); err != nil {
+	var err error
+	if perType != nil {
+		err = r.runner.StartSplit(perType, rate)
+	} else {
+		err = r.runner.Start(users, rate)
+	}
+	if err != nil {
 		return err
 	}
 	s.run = r

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+)
+
+// An Executor decides when task iterations start and which user runs them;
+// users run them (one iteration: pick a task by weight, run its steps,
+// release its pool rows). The Runner owns everything else: users' lives
+// (on_start, on_stop, the stop timeout), statistics, rendezvous, the -n and
+// -t bounds and the end of the run.
+//
+// The closed model (Locust's: users spawned at a rate, each looping over
+// its tasks with think times or pacing) is the Runner's built-in executor,
+// used when Options.Executor is nil; its spawn schedule is Ramp, a pure
+// function of elapsed time. An open model (iterations arriving at a rate
+// whatever the users are doing) or a master driving workers implements
+// Executor: it starts users with Driver.NewUser and hands each iteration to
+// an idle one with User.Offer, on a schedule of its own.
+type Executor interface {
+	// Run drives the run. The Runner calls it once, in its own goroutine,
+	// when the run starts; Run returns when d.Stopping() is closed or when
+	// the executor will start nothing more, which ends the run gracefully
+	// ("schedule finished") once every user has finished its iteration.
+	Run(d *Driver)
+}
+
+// Driver is a run as an executor sees it. Its methods are safe for
+// concurrent use.
+type Driver struct {
+	r *Runner
+	// Users and Rate are what Runner.Start was given (an executor may read
+	// them as a cap on users or a default rate, or ignore them).
+	Users int
+	Rate  float64
+}
+
+// Elapsed is the time since the run started: schedules are functions of it.
+func (d *Driver) Elapsed() time.Duration { return time.Since(d.r.started) }
+
+// Stopping is closed when the run is ending (stopped, killed, run time,
+// iterations, an aborting threshold): the executor starts nothing more.
+func (d *Driver) Stopping() <-chan struct{} { return d.r.stopping }
+
+// Sleep waits until elapsed time at, or returns false at once when the run
+// is ending first.
+func (d *Driver) Sleep(at time.Duration) bool {
+	wait := at - d.Elapsed()
+	if wait <= 0 {
+		select {
+		case <-d.r.stopping:
+			return false
+		default:
+			return true
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-d.r.stopping:
+		return false
+	}
+}
+
+// UserTypes is the number of user types; types are numbered in scenario order.
+func (d *Driver) UserTypes() int { return len(d.r.plan.users) }
+
+// Split divides n users between the user types by weight, exactly (8 users
+// at 3:1 are 6 and 2).
+func (d *Driver) Split(n int) []int {
+	d.r.mu.Lock()
+	defer d.r.mu.Unlock()
+	return d.r.targets(n)
+}
+
+// NewUser starts a user of type kind that runs its on_start now and then
+// one task iteration each time it is offered one (User.Offer), with no
+// waits of its own: the executor's schedule is the pacing. nil when the run
+// is ending.
+func (d *Driver) NewUser(kind int) *User {
+	if kind < 0 || kind >= len(d.r.plan.users) {
+		panic(fmt.Sprintf("engine: NewUser(%d): there are %d user types", kind, len(d.r.plan.users)))
+	}
+	r := d.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state >= Stopping {
+		return nil
+	}
+	u := r.newUserLocked(kind)
+	u.work = make(chan struct{})
+	r.addUserLocked(u)
+	return &User{u: u}
+}
+
+// End ends the run gracefully with reason (users finish their iteration).
+func (d *Driver) End(reason string) { d.r.endRun(reason) }
+
+// Logf writes a run message (the Runner's log).
+func (d *Driver) Logf(format string, args ...any) { d.r.logf(format, args...) }
+
+// User is a virtual user an executor started with Driver.NewUser.
+type User struct{ u *vuser }
+
+// ID is the user's number (`${user_id}`).
+func (h *User) ID() int { return h.u.id }
+
+// Offer hands the user one task iteration to start now, and reports
+// whether it took it: false when it is still in its previous iteration (or
+// in on_start), or has ended. An open-model executor counts refused offers
+// as iterations it could not start (it had too few idle users).
+func (h *User) Offer() bool {
+	select {
+	case h.u.work <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop asks the user to stop after the iteration it is in (then on_stop).
+func (h *User) Stop() {
+	r := h.u.r
+	r.mu.Lock()
+	r.stopUserLocked(h.u)
+	r.mu.Unlock()
+}
+
+// Done is closed when the user has ended.
+func (h *User) Done() <-chan struct{} { return h.u.done }
