@@ -1,0 +1,107 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/loadrun/loadrun/scenario"
+)
+
+// MaxBundle bounds the scenario and data files a master ships, together.
+const MaxBundle = 256 << 20
+
+// Bundle is everything a worker needs besides the binary: the scenario file
+// as written and the content of every data file it references, so that a
+// worker runs the same test from an empty folder.
+type Bundle struct {
+	// Name is the scenario file's base name (it decides YAML or JSON and
+	// appears in positions of messages).
+	Name     string
+	Scenario []byte
+	// Data holds each data file's content by the name of the pool that
+	// reads it.
+	Data map[string][]byte
+}
+
+// NewBundle gathers the scenario file at path and the data files of sc, the
+// scenario loaded from it.
+func NewBundle(path string, sc *scenario.Scenario) (*Bundle, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the scenario to ship: %w", err)
+	}
+	b := &Bundle{Name: filepath.Base(path), Scenario: src, Data: map[string][]byte{}}
+	size := len(src)
+	for _, def := range sc.Data {
+		if def.File == "" {
+			continue
+		}
+		p := def.File
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(sc.Dir, p)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, scenario.Errorf(def.Pos, "data pool %q: reading %s to ship to workers: %v", def.Name, def.File, err)
+		}
+		if size += len(data); size > MaxBundle {
+			return nil, scenario.Errorf(def.Pos, "data pool %q: the scenario and its data files are over %d MiB together, more than a master ships", def.Name, MaxBundle>>20)
+		}
+		b.Data[def.Name] = data
+	}
+	return b, nil
+}
+
+// Load writes the bundle into dir and loads the scenario from there: the
+// scenario under its own name, each data file as dir/data/POOL/BASENAME,
+// and every pool's file path pointed at its copy.
+func (b *Bundle) Load(dir string) (*scenario.Scenario, error) {
+	path := filepath.Join(dir, filepath.Base(b.Name))
+	if err := os.WriteFile(path, b.Scenario, 0o600); err != nil {
+		return nil, err
+	}
+	sc, err := scenario.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for i, def := range sc.Data {
+		if def.File == "" {
+			continue
+		}
+		data, ok := b.Data[def.Name]
+		if !ok {
+			return nil, scenario.Errorf(def.Pos, "data pool %q: the master sent no data file for it", def.Name)
+		}
+		// The pool's index keeps two pools with odd names apart on disk.
+		d := filepath.Join(dir, "data", fmt.Sprint(i))
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(d, filepath.Base(def.File))
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			return nil, err
+		}
+		def.File = p
+	}
+	return sc, nil
+}
+
+// encode is the bundle's wire form.
+func (b *Bundle) encode() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(b); err != nil {
+		return nil, fmt.Errorf("encoding the bundle: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeBundle(data []byte) (*Bundle, error) {
+	var b Bundle
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&b); err != nil {
+		return nil, fmt.Errorf("decoding the bundle: %w", err)
+	}
+	return &b, nil
+}

@@ -1,0 +1,110 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// maxPayload is the largest message the embedded server takes: statistics
+// of a run with many request names and bundle chunks fit well within it.
+const maxPayload = 8 << 20
+
+// Server is a NATS server embedded in the master.
+type Server struct {
+	ns *server.Server
+}
+
+// Loopback reports whether addr (HOST:PORT or HOST) binds only to this
+// machine. An empty host binds every interface, so it is not loopback.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve starts a NATS server on addr (HOST:PORT; port 0 picks a free one)
+// that admits only clients with token, when token is not empty.
+func Serve(addr, token string) (*Server, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--bind %q: want HOST:PORT, such as 127.0.0.1:4222", addr)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return nil, fmt.Errorf("--bind %q: bad port %q", addr, port)
+	}
+	opts := &server.Options{
+		Host:          host,
+		Port:          p,
+		NoLog:         true,
+		NoSigs:        true,
+		MaxPayload:    maxPayload,
+		Authorization: token,
+		// No HTTP monitoring, no clustering: one port, the one asked for.
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting the NATS server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("the NATS server did not start on %s (is the port in use?)", addr)
+	}
+	return &Server{ns: ns}, nil
+}
+
+// URL is the client URL of the server.
+func (s *Server) URL() string { return s.ns.ClientURL() }
+
+// Addr is the address the server listens on, HOST:PORT.
+func (s *Server) Addr() string {
+	if a, ok := s.ns.Addr().(*net.TCPAddr); ok {
+		return a.String()
+	}
+	return s.ns.Addr().String()
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.ns.Shutdown()
+	s.ns.WaitForShutdown()
+}
+
+// Connect opens a client connection to url (nats://HOST:PORT, or HOST:PORT)
+// with token, failing with a message a person can act on.
+func Connect(url, token, name string) (*nats.Conn, error) {
+	opts := []nats.Option{
+		nats.Name(name),
+		nats.Timeout(5 * time.Second),
+		// The liveness rules of the run (LostAfter, OrphanAfter) decide when
+		// a peer is gone; the client just keeps trying meanwhile.
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+	}
+	if token != "" {
+		opts = append(opts, nats.Token(token))
+	}
+	nc, err := nats.Connect(url, opts...)
+	switch {
+	case err == nil:
+		return nc, nil
+	case errors.Is(err, nats.ErrAuthorization):
+		return nil, fmt.Errorf("%s refused the connection: wrong or missing --token", url)
+	case errors.Is(err, nats.ErrNoServers):
+		return nil, fmt.Errorf("no NATS server answers at %s (is the master running and the address right?)", url)
+	}
+	return nil, fmt.Errorf("connecting to %s: %w", url, err)
+}

@@ -1,0 +1,69 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:4222", true}, // the default
+		{"localhost:4222", true}, // by name
+		{"[::1]:4222", true},     // IPv6 loopback
+		{"127.0.0.2:1", true},    // all of 127/8 is loopback
+		{"0.0.0.0:4222", false},  // every interface
+		{":4222", false},         // no host: every interface
+		{"10.1.2.3:4222", false}, // a LAN address
+		{"example.com:1", false}, // a name that is not localhost
+	} {
+		if got := Loopback(tc.addr); got != tc.want {
+			t.Errorf("Loopback(%q) = %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestToken: the embedded server admits only clients with its token, and
+// says so in words.
+func TestToken(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, tc := range []struct {
+		name, token string
+		ok          bool
+	}{
+		{"right token", "s3cret", true},
+		{"wrong token", "guess", false},
+		{"no token", "", false},
+	} {
+		nc, err := Connect(srv.URL(), tc.token, "t")
+		if tc.ok {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			} else {
+				nc.Close()
+			}
+			continue
+		}
+		if err == nil {
+			nc.Close()
+			t.Errorf("%s: connected", tc.name)
+		} else if !strings.Contains(err.Error(), "--token") {
+			t.Errorf("%s: %v does not name --token", tc.name, err)
+		}
+	}
+}
+
+func TestServeBadAddress(t *testing.T) {
+	for _, addr := range []string{"nohostport", "127.0.0.1:http", "127.0.0.1:99999"} {
+		if s, err := Serve(addr, ""); err == nil {
+			s.Close()
+			t.Errorf("Serve(%q) started", addr)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadrun/loadrun/stats"
+)
+
+// The snapshot a worker ships is its stats.Snapshot in JSON, with every
+// histogram in HdrHistogram's compressed V2 encoding. Each wire type embeds
+// the stats type and shadows only its histogram fields (encoding/json
+// prefers the shallower field), so counters added to stats later travel
+// without a change here, and times stay exact (durations are nanoseconds).
+
+type wireSnapshot struct {
+	stats.Snapshot
+	Entries    []*wireEntry      `json:"Entries"`
+	Total      *wireEntry        `json:"Total"`
+	Rendezvous []*wireRendezvous `json:"Rendezvous"`
+	Pacing     []*wirePacing     `json:"Pacing"`
+	Phases     []*wirePhase      `json:"Phases"`
+}
+
+type wireEntry struct {
+	stats.Entry
+	Hist []byte `json:"Hist"`
+}
+
+type wireRendezvous struct {
+	stats.RendezvousEntry
+	Sizes []byte `json:"Sizes"`
+	Wait  []byte `json:"Wait"`
+}
+
+type wirePacing struct {
+	stats.PacingEntry
+	Lateness []byte `json:"Lateness"`
+}
+
+type wirePhase struct {
+	stats.PhaseEntry
+	Connect  []byte `json:"Connect"`
+	TLS      []byte `json:"TLS"`
+	Send     []byte `json:"Send"`
+	Wait     []byte `json:"Wait"`
+	Download []byte `json:"Download"`
+}
+
+// histCodec encodes or decodes histograms, keeping the first error so that
+// the callers stay one expression per field.
+type histCodec struct{ err error }
+
+func (c *histCodec) enc(h *hdrhistogram.Histogram) []byte {
+	if h == nil || c.err != nil {
+		return nil
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		c.err = fmt.Errorf("encoding a histogram: %w", err)
+	}
+	return b
+}
+
+func (c *histCodec) dec(b []byte) *hdrhistogram.Histogram {
+	if len(b) == 0 || c.err != nil {
+		return nil
+	}
+	h, err := hdrhistogram.Decode(b)
+	if err != nil {
+		c.err = fmt.Errorf("decoding a histogram: %w", err)
+	}
+	return h
+}
+
+func (c *histCodec) entry(e *stats.Entry) *wireEntry {
+	if e == nil {
+		return nil
+	}
+	w := &wireEntry{Entry: *e, Hist: c.enc(e.Hist)}
+	w.Entry.Hist = nil
+	return w
+}
+
+func (c *histCodec) unentry(w *wireEntry) *stats.Entry {
+	if w == nil {
+		return nil
+	}
+	e := w.Entry
+	e.Hist = c.dec(w.Hist)
+	return &e
+}
+
+// encodeSnapshot is the wire form of s; s is not changed.
+func encodeSnapshot(s *stats.Snapshot) ([]byte, error) {
+	var c histCodec
+	w := &wireSnapshot{Snapshot: *s, Total: c.entry(s.Total)}
+	w.Snapshot.Entries, w.Snapshot.Total, w.Snapshot.Rendezvous, w.Snapshot.Pacing, w.Snapshot.Phases = nil, nil, nil, nil, nil
+	for _, e := range s.Entries {
+		w.Entries = append(w.Entries, c.entry(e))
+	}
+	for _, r := range s.Rendezvous {
+		x := &wireRendezvous{RendezvousEntry: *r, Sizes: c.enc(r.Sizes), Wait: c.enc(r.Wait)}
+		x.RendezvousEntry.Sizes, x.RendezvousEntry.Wait = nil, nil
+		w.Rendezvous = append(w.Rendezvous, x)
+	}
+	for _, p := range s.Pacing {
+		x := &wirePacing{PacingEntry: *p, Lateness: c.enc(p.Lateness)}
+		x.PacingEntry.Lateness = nil
+		w.Pacing = append(w.Pacing, x)
+	}
+	for _, p := range s.Phases {
+		x := &wirePhase{PhaseEntry: *p, Connect: c.enc(p.Connect), TLS: c.enc(p.TLS),
+			Send: c.enc(p.Send), Wait: c.enc(p.Wait), Download: c.enc(p.Download)}
+		x.PhaseEntry.Connect, x.PhaseEntry.TLS, x.PhaseEntry.Send, x.PhaseEntry.Wait, x.PhaseEntry.Download = nil, nil, nil, nil, nil
+		w.Phases = append(w.Phases, x)
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return json.Marshal(w)
+}
+
+// decodeSnapshot rebuilds a snapshot from its wire form.
+func decodeSnapshot(b []byte) (*stats.Snapshot, error) {
+	var w wireSnapshot
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("decoding a snapshot: %w", err)
+	}
+	var c histCodec
+	s := w.Snapshot
+	s.Total = c.unentry(w.Total)
+	for _, e := range w.Entries {
+		s.Entries = append(s.Entries, c.unentry(e))
+	}
+	for _, x := range w.Rendezvous {
+		r := x.RendezvousEntry
+		r.Sizes, r.Wait = c.dec(x.Sizes), c.dec(x.Wait)
+		s.Rendezvous = append(s.Rendezvous, &r)
+	}
+	for _, x := range w.Pacing {
+		p := x.PacingEntry
+		p.Lateness = c.dec(x.Lateness)
+		s.Pacing = append(s.Pacing, &p)
+	}
+	for _, x := range w.Phases {
+		p := x.PhaseEntry
+		p.Connect, p.TLS, p.Send, p.Wait, p.Download = c.dec(x.Connect), c.dec(x.TLS), c.dec(x.Send), c.dec(x.Wait), c.dec(x.Download)
+		s.Phases = append(s.Phases, &p)
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &s, nil
+}

@@ -1,0 +1,101 @@
+package cluster
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadrun/loadrun/stats"
+)
+
+// sampleSnapshot records one of everything a snapshot can hold.
+func sampleSnapshot(t testing.TB, start time.Time, n int) *stats.Snapshot {
+	t.Helper()
+	st := stats.New(start, 2)
+	for i := range n {
+		rec := st.Recorder(i)
+		k := stats.Key{Method: "GET", Name: "/items"}
+		rec.Request(k, time.Duration(i+1)*time.Millisecond, 100, "")
+		if i%3 == 0 {
+			rec.Request(stats.Key{Method: "POST", Name: "/cart"}, 7*time.Millisecond, 10, "HTTP 500")
+		}
+		rec.Unsent(stats.Key{Method: "POOL", Name: "accounts"}, "no free row")
+		rec.Check(k, "status 200", i%2 == 0)
+		rec.Pacing("browse", time.Duration(i)*time.Millisecond, i%4 == 0)
+		rec.Phases(k, stats.PhaseTimes{Connect: time.Millisecond, Send: time.Microsecond, Wait: 2 * time.Millisecond, Download: 3 * time.Microsecond, NewConn: true})
+	}
+	st.Rendezvous("buy", 3, stats.ReleaseByCount, []time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond})
+	st.SetUsers(n)
+	st.SetCPU(42)
+	st.Tick(start.Add(time.Second))
+	return st.Snapshot(start.Add(1500 * time.Millisecond))
+}
+
+func TestSnapshotWireRoundTrip(t *testing.T) {
+	s := sampleSnapshot(t, time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), 20)
+	b, err := encodeSnapshot(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Histograms compare by content; everything else must be equal as it is.
+	hists := map[string][2]*hdrhistogram.Histogram{"total": {got.Total.Hist, s.Total.Hist}}
+	for i := range s.Entries {
+		hists["entry"+s.Entries[i].Name] = [2]*hdrhistogram.Histogram{got.Entries[i].Hist, s.Entries[i].Hist}
+		got.Entries[i].Hist, s.Entries[i].Hist = nil, nil
+	}
+	got.Total.Hist, s.Total.Hist = nil, nil
+	for i := range s.Rendezvous {
+		hists["sizes"] = [2]*hdrhistogram.Histogram{got.Rendezvous[i].Sizes, s.Rendezvous[i].Sizes}
+		hists["wait"] = [2]*hdrhistogram.Histogram{got.Rendezvous[i].Wait, s.Rendezvous[i].Wait}
+		got.Rendezvous[i].Sizes, s.Rendezvous[i].Sizes, got.Rendezvous[i].Wait, s.Rendezvous[i].Wait = nil, nil, nil, nil
+	}
+	for i := range s.Pacing {
+		hists["lateness"] = [2]*hdrhistogram.Histogram{got.Pacing[i].Lateness, s.Pacing[i].Lateness}
+		got.Pacing[i].Lateness, s.Pacing[i].Lateness = nil, nil
+	}
+	for i := range s.Phases {
+		g, w := got.Phases[i], s.Phases[i]
+		hists["connect"] = [2]*hdrhistogram.Histogram{g.Connect, w.Connect}
+		hists["phase wait"] = [2]*hdrhistogram.Histogram{g.Wait, w.Wait}
+		g.Connect, w.Connect, g.TLS, w.TLS, g.Send, w.Send, g.Wait, w.Wait, g.Download, w.Download = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	}
+	for name, pair := range hists {
+		if pair[0] == nil || !pair[0].Equals(pair[1]) {
+			t.Errorf("%s histogram differs after the round trip", name)
+		}
+	}
+	// Times lose only their monotonic reading.
+	for _, x := range []*stats.Snapshot{s, got} {
+		x.Start, x.Time = x.Start.Round(0), x.Time.Round(0)
+		for i := range x.History {
+			x.History[i].Time = x.History[i].Time.Round(0)
+		}
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Errorf("round trip changed the snapshot:\n got %+v\nwant %+v", got, s)
+	}
+	if len(s.Entries) == 0 || len(s.Errors) == 0 || len(s.Checks) == 0 || len(s.Rendezvous) == 0 || len(s.Pacing) == 0 || len(s.Phases) == 0 || len(s.History) == 0 {
+		t.Fatal("the sample lacks a part of the snapshot; the test would prove nothing about it")
+	}
+}
+
+func TestDecodeSnapshotErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+	}{
+		// Not JSON at all.
+		{"garbage", "not json"},
+		// A histogram that is not an HdrHistogram encoding.
+		{"bad histogram", `{"Entries":[{"Name":"x","Hist":"AAAA"}]}`},
+	} {
+		if _, err := decodeSnapshot([]byte(tc.in)); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}

@@ -1,0 +1,398 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
+	"github.com/nats-io/nats.go"
+)
+
+// Run is the engine run a worker drives; the command builds it from the
+// shipped scenario with the worker's Hooks.
+type Run interface {
+	// Start spawns counts[t] users of each type t at rate per second.
+	Start(counts []int, rate float64) error
+	// SetUsers changes the users of each type mid-run.
+	SetUsers(counts []int, rate float64) error
+	Stop()
+	Kill()
+	Done() <-chan struct{}
+	// Snapshot is the worker's cumulative statistics.
+	Snapshot() *stats.Snapshot
+	// Users is the users running; Alive adds those still to be spawned.
+	Users() int
+	Alive() int
+	Reason() string
+	// Answered reports whether any HTTP response came back.
+	Answered() bool
+}
+
+// Hooks are what a worker's run takes from the cluster instead of its own
+// process: rows of unique pools, cluster-wide rendezvous, the iteration
+// budget and the numbering of its users.
+type Hooks struct {
+	// Lender serves the rows of a unique pool of rows rows from the master.
+	Lender func(def *scenario.Pool, rows int) datasource.Lender
+	// Barrier is the cluster-wide rendezvous for def.
+	Barrier func(def *scenario.Rendezvous) rendezvous.Barrier
+	// Budget is the cluster's -n, nil when the run has none.
+	Budget *Budget
+	// UserIDBase is added to every user number of this worker.
+	UserIDBase int
+}
+
+// WorkerConfig is what a worker needs.
+type WorkerConfig struct {
+	Conn    *nats.Conn
+	Name    string
+	Version string
+	Token   string
+	// Dir is an empty folder the shipped files are written to.
+	Dir string
+	// NewRun builds the run of the shipped scenario.
+	NewRun func(sc *scenario.Scenario, hooks Hooks) (Run, error)
+	// Log receives what the worker does; nil discards it.
+	Log io.Writer
+}
+
+// ErrRefused wraps the master's reason for refusing a worker.
+var ErrRefused = errors.New("the master refused this worker")
+
+// ErrOrphaned is returned when the master fell silent: the worker stopped
+// its users rather than load the target with nobody in charge.
+var ErrOrphaned = errors.New("the master was silent; users stopped")
+
+// Worker runs its share of a master's test.
+type Worker struct {
+	cfg    WorkerConfig
+	subj   subjects
+	name   string
+	budget *Budget
+	leases *caller
+	rdv    *barrierClient
+
+	ctl        chan control
+	lastMaster time.Time
+	mu         sync.Mutex
+	statSeq    int64
+	sentUntil  time.Time
+	asked      bool  // the master asked the run to stop
+	gen        int64 // the last assignment applied
+	logMu      sync.Mutex
+}
+
+func (w *Worker) logf(format string, args ...any) {
+	if w.cfg.Log == nil {
+		return
+	}
+	w.logMu.Lock()
+	defer w.logMu.Unlock()
+	fmt.Fprintf(w.cfg.Log, "[%s] %s\n", time.Now().Format("2006-01-02 15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// RunWorker joins the master reachable over cfg.Conn, runs its share of
+// the test until the master ends it, and ships the final statistics. It
+// returns nil when the run ended normally; ErrRefused (wrapped) when the
+// master would not have it; ErrOrphaned when the master fell silent.
+func RunWorker(ctx context.Context, cfg WorkerConfig) error {
+	w := &Worker{cfg: cfg, ctl: make(chan control, 16)}
+	host, _ := os.Hostname()
+	req, _ := json.Marshal(joinRequest{Protocol: Protocol, Version: cfg.Version, Name: cfg.Name, Token: cfg.Token, Host: host, CPUs: runtime.NumCPU()})
+	var reply joinReply
+	for {
+		msg, err := cfg.Conn.Request(joinSubject, req, 5*time.Second)
+		if err == nil {
+			if err := json.Unmarshal(msg.Data, &reply); err != nil {
+				return fmt.Errorf("the master's answer to joining: %w", err)
+			}
+			break
+		}
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+			return fmt.Errorf("joining: %w", err)
+		}
+		// No master yet: the worker may well have been started first.
+		w.logf("waiting for a master on %s", cfg.Conn.ConnectedUrlRedacted())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	if reply.Error != "" {
+		return fmt.Errorf("%w: %s", ErrRefused, reply.Error)
+	}
+	w.name, w.subj = reply.Worker, newSubjects(reply.Run)
+	w.logf("joined run %s as %s", reply.Run, w.name)
+	bundle, err := w.fetchBundle(reply.BundleSize)
+	if err != nil {
+		return err
+	}
+	sc, err := bundle.Load(cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("loading the shipped scenario: %w", err)
+	}
+	w.logf("received %s and %d data file(s)", bundle.Name, len(bundle.Data))
+	return w.serve(ctx, sc, reply)
+}
+
+func (w *Worker) fetchBundle(size int) (*Bundle, error) {
+	chunk := int(w.cfg.Conn.MaxPayload()) - 4096
+	if chunk <= 0 {
+		chunk = 1 << 16
+	}
+	data := make([]byte, 0, size)
+	for len(data) < size {
+		req, _ := json.Marshal(bundleChunk{Offset: len(data), Max: chunk})
+		msg, err := w.cfg.Conn.Request(w.subj.bundle(), req, 10*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("fetching the scenario from the master: %w", err)
+		}
+		if len(msg.Data) == 0 {
+			return nil, errors.New("fetching the scenario from the master: it sent an empty part")
+		}
+		data = append(data, msg.Data...)
+	}
+	return decodeBundle(data)
+}
+
+func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, reply joinReply) error {
+	nc := w.cfg.Conn
+	w.leases = &caller{nc: nc, subj: w.subj, worker: w.name, pending: map[uint64]chan leaseReply{}}
+	w.rdv = &barrierClient{nc: nc, subj: w.subj, worker: w.name, waiting: map[uint64]*waiter{}}
+	w.budget = &Budget{nc: nc, subj: w.subj, worker: w.name}
+	w.lastMaster = time.Now()
+	var beats = make(chan struct{}, 1)
+	onControl := func(msg *nats.Msg) {
+		var c control
+		if json.Unmarshal(msg.Data, &c) == nil {
+			w.ctl <- c
+		}
+	}
+	for subject, h := range map[string]nats.MsgHandler{
+		w.subj.control(w.name): onControl,
+		w.subj.broadcast():     onControl,
+		w.subj.reply(w.name):   w.leases.onReply,
+		w.subj.release():       w.rdv.onRelease,
+		w.subj.masterBeat(): func(*nats.Msg) {
+			select {
+			case beats <- struct{}{}:
+			default:
+			}
+		},
+	} {
+		sub, err := nc.Subscribe(subject, h)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = sub.Unsubscribe() }()
+	}
+	ready, _ := json.Marshal(readyMsg{Worker: w.name})
+	if _, err := nc.Request(w.subj.ready(), ready, 10*time.Second); err != nil {
+		return fmt.Errorf("telling the master this worker is ready: %w", err)
+	}
+	var run Run
+	started := false
+	tick := time.NewTicker(Heartbeat)
+	defer tick.Stop()
+	status := time.Now()
+	for {
+		var done <-chan struct{}
+		if run != nil && started {
+			done = run.Done()
+		}
+		select {
+		case <-ctx.Done():
+			if run != nil && started {
+				run.Kill()
+				<-run.Done()
+				w.ship(run, true)
+			}
+			return ctx.Err()
+		case <-beats:
+			w.lastMaster = time.Now()
+		case c := <-w.ctl:
+			switch c.Op {
+			case opAssign:
+				if run == nil {
+					hooks := Hooks{
+						Lender:     func(def *scenario.Pool, rows int) datasource.Lender { return newRemoteLender(w.leases, def, rows) },
+						Barrier:    w.rdv.Barrier,
+						UserIDBase: c.IDBase,
+					}
+					if c.Budgeted {
+						hooks.Budget = w.budget
+					}
+					r, err := w.cfg.NewRun(sc, hooks)
+					if err != nil {
+						return fmt.Errorf("preparing the run: %w", err)
+					}
+					run = r
+				}
+				w.budget.reopen()
+				var err error
+				if !started {
+					err = run.Start(c.Counts, c.Rate)
+					started = err == nil
+				} else {
+					err = run.SetUsers(c.Counts, c.Rate)
+				}
+				w.mu.Lock()
+				w.gen = c.Gen
+				w.mu.Unlock()
+				if err != nil {
+					w.logf("cannot run the users asked for: %v", err)
+				} else {
+					w.logf("running users %s at %.2f/s", countsText(sc, c.Counts), c.Rate)
+				}
+			case opStop, opKill:
+				w.mu.Lock()
+				w.asked = true
+				w.mu.Unlock()
+				w.rdv.releaseAll()
+				if run == nil || !started {
+					w.logf("the master ended the run before this worker started: %s", c.Reason)
+					w.sendBeat(nil, true)
+					return nil
+				}
+				w.logf("the master stops the run: %s", c.Reason)
+				if c.Op == opKill {
+					run.Kill()
+				} else {
+					run.Stop()
+				}
+			case opGone:
+				if run != nil && started {
+					run.Kill()
+				}
+				return fmt.Errorf("%w: %s", ErrRefused, c.Reason)
+			}
+		case <-done:
+			w.rdv.releaseAll()
+			w.ship(run, true)
+			w.sendBeat(run, true)
+			_ = nc.Flush()
+			w.mu.Lock()
+			asked := w.asked
+			w.mu.Unlock()
+			if !asked {
+				w.logf("the run ended here: %s", run.Reason())
+			}
+			w.logf("final statistics sent")
+			return nil
+		case now := <-tick.C:
+			if now.Sub(w.lastMaster) > OrphanAfter {
+				if run != nil && started {
+					run.Kill()
+					<-run.Done()
+				}
+				w.logf("no word from the master for %s: users stopped", OrphanAfter)
+				return ErrOrphaned
+			}
+			if started {
+				w.ship(run, false)
+			}
+			w.sendBeat(run, false)
+			if started && now.Sub(status) >= 5*time.Second {
+				status = now
+				s := run.Snapshot()
+				w.logf("users %d, requests %d, failures %d, CPU %.0f%%", run.Users(), s.Total.Requests, s.Total.Failures, s.CPU)
+			}
+		}
+	}
+}
+
+// countsText is "Shopper: 3, Admin: 1".
+func countsText(sc *scenario.Scenario, counts []int) string {
+	var parts []string
+	for i, c := range counts {
+		name := fmt.Sprint(i)
+		if i < len(sc.Users) {
+			name = sc.Users[i].Name
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", name, c))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ship sends the cumulative statistics, with only the history points the
+// master has not had yet (all of them in the final shipment).
+func (w *Worker) ship(run Run, final bool) {
+	s := run.Snapshot()
+	if s == nil {
+		return
+	}
+	w.mu.Lock()
+	w.statSeq++
+	seq := w.statSeq
+	if !final {
+		var fresh []stats.Point
+		for _, p := range s.History {
+			if p.Time.After(w.sentUntil) {
+				fresh = append(fresh, p)
+			}
+		}
+		if len(fresh) > 0 {
+			w.sentUntil = fresh[len(fresh)-1].Time
+		}
+		s.History = fresh
+	}
+	w.mu.Unlock()
+	b, err := encodeSnapshot(s)
+	if err == nil {
+		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b})
+	}
+	if err == nil {
+		err = w.cfg.Conn.Publish(w.subj.stats(), b)
+	}
+	if err != nil {
+		w.logf("sending statistics: %v", err)
+	}
+}
+
+func (w *Worker) sendBeat(run Run, ended bool) {
+	b := beat{Worker: w.name, State: StateJoined, IterDone: w.budget.Finished()}
+	if run != nil {
+		b.State = StateRunning
+		b.Users, b.Alive = run.Users(), run.Alive()
+		if s := run.Snapshot(); s != nil {
+			b.CPU = s.CPU
+			if s.Total != nil {
+				b.Requests, b.Failures = s.Total.Requests, s.Total.Failures
+			}
+		}
+		b.Answered = run.Answered()
+	}
+	w.mu.Lock()
+	asked := w.asked
+	b.Gen = w.gen
+	w.mu.Unlock()
+	if asked {
+		b.State = StateStopping
+	}
+	if ended {
+		b.State, b.Ended, b.Users, b.Alive = StateStopped, true, 0, 0
+		if run != nil && !asked {
+			b.Reason = run.Reason()
+			b.Global = b.Reason != "all users finished"
+		}
+	}
+	data, err := json.Marshal(b)
+	if err == nil {
+		err = w.cfg.Conn.Publish(w.subj.beat(), data)
+	}
+	if err != nil {
+		w.logf("sending a heartbeat: %v", err)
+	}
+}
