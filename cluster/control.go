@@ -1,0 +1,399 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/loadrun/loadrun/stats"
+	"github.com/nats-io/nats.go"
+)
+
+// Start begins the run on the workers that joined: each gets its share of
+// every user type and of the spawn rate.
+func (m *Master) Start() error {
+	m.mu.Lock()
+	if !m.started.IsZero() {
+		m.mu.Unlock()
+		return errors.New("the run has already started")
+	}
+	if m.liveLocked() == 0 {
+		m.mu.Unlock()
+		return errors.New("no worker has joined")
+	}
+	m.started = time.Now()
+	m.mu.Unlock()
+	m.rdv.start(m.started)
+	if m.cfg.RunTime > 0 {
+		time.AfterFunc(m.cfg.RunTime, func() { m.Stop("run time reached") })
+	}
+	m.rebalance("")
+	return nil
+}
+
+// SetUsers changes the cluster's users and spawn rate mid-run.
+func (m *Master) SetUsers(users int, rate float64) error {
+	if users < 0 {
+		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
+	m.mu.Lock()
+	if m.started.IsZero() || m.stopping {
+		m.mu.Unlock()
+		return errors.New("the run is not running")
+	}
+	m.users, m.rate = users, rate
+	m.mu.Unlock()
+	m.rebalance("")
+	return nil
+}
+
+// rebalance sends every live worker its share of the users.
+func (m *Master) rebalance(why string) {
+	m.mu.Lock()
+	if m.stopping || m.started.IsZero() {
+		m.mu.Unlock()
+		return
+	}
+	var live []*worker
+	for _, name := range m.order {
+		if w := m.workers[name]; w.ready && w.info.State != StateLost && !w.ended {
+			live = append(live, w)
+		}
+	}
+	split := Split(m.users, m.cfg.Weights, len(live))
+	type send struct {
+		name string
+		c    control
+	}
+	var out []send
+	for i, w := range live {
+		mine := 0
+		for _, c := range split[i] {
+			mine += c
+		}
+		if w.info.State == StateJoined {
+			w.info.State = StateRunning
+		}
+		w.counts = split[i]
+		w.gen++
+		// Until its heartbeat says otherwise, a worker's users count as
+		// alive for percent rendezvous and shortfalls.
+		m.rdv.setAlive(w.info.Name, mine)
+		out = append(out, send{w.info.Name, control{Op: opAssign, Counts: split[i], Rate: Share(m.rate, mine, m.users),
+			IDBase: (w.seq - 1) * UserIDSpan, Budgeted: m.cfg.Iterations > 0, Gen: w.gen}})
+	}
+	m.mu.Unlock()
+	if why != "" {
+		m.logf("%s: users rebalanced over %d worker(s)", why, len(out))
+	}
+	for _, s := range out {
+		m.publish(m.subj.control(s.name), s.c)
+	}
+}
+
+// UserIDSpan is how many user numbers each worker has: worker k (in join
+// order, from 0) numbers its users from k*UserIDSpan+1.
+const UserIDSpan = 1_000_000
+
+func (m *Master) onBeat(msg *nats.Msg) {
+	var b beat
+	if json.Unmarshal(msg.Data, &b) != nil {
+		return
+	}
+	m.mu.Lock()
+	w := m.workers[b.Worker]
+	if w == nil || w.info.State == StateLost {
+		m.mu.Unlock()
+		if w != nil {
+			// A lost worker that comes back stays out: its users already run
+			// elsewhere. Tell it so that it stops.
+			m.publish(m.subj.control(b.Worker), control{Op: opGone, Reason: "this worker was declared lost; its users run on other workers"})
+		}
+		return
+	}
+	w.lastSeen = time.Now()
+	w.beat = b
+	w.info.Users, w.info.CPU = b.Users, b.CPU
+	w.info.Requests, w.info.Failures = b.Requests, b.Failures
+	switch {
+	case b.Ended:
+		w.info.State = StateStopped
+	case b.State != "" && w.info.State != StateJoined:
+		w.info.State = b.State
+	}
+	newlyEnded := b.Ended && !w.ended
+	if newlyEnded {
+		w.ended = true
+	}
+	live, stopping := m.liveLocked(), m.stopping
+	current := b.Gen == w.gen
+	m.mu.Unlock()
+	if current {
+		m.rdv.setAlive(b.Worker, b.Alive)
+	}
+	m.budget.report(b.Worker, b.IterDone)
+	if newlyEnded && !stopping {
+		switch {
+		case b.Global:
+			m.Stop(b.Reason)
+		case live == 0:
+			m.Stop(b.Reason)
+		}
+	}
+	m.checkDone()
+}
+
+func (m *Master) onStats(msg *nats.Msg) {
+	var s statsMsg
+	if json.Unmarshal(msg.Data, &s) != nil {
+		return
+	}
+	snap, err := decodeSnapshot(s.Snap)
+	if err != nil {
+		m.logf("statistics from %s: %v", s.Worker, err)
+		return
+	}
+	m.mu.Lock()
+	w := m.workers[s.Worker]
+	if w == nil || s.Seq <= w.statSeq || w.final {
+		m.mu.Unlock()
+		return
+	}
+	w.lastSeen = time.Now()
+	w.statSeq = s.Seq
+	if s.Final {
+		w.history = snap.History
+		w.final = true
+	} else {
+		w.history = append(w.history, snap.History...)
+		if over := len(w.history) - maxHistory; over > 0 {
+			w.history = slices.Delete(w.history, 0, over)
+		}
+	}
+	snap.History = nil
+	w.snap = snap
+	m.mu.Unlock()
+	m.checkDone()
+}
+
+func (m *Master) onIterations(msg *nats.Msg) {
+	var r iterRequest
+	if json.Unmarshal(msg.Data, &r) != nil {
+		return
+	}
+	m.mu.Lock()
+	w := m.workers[r.Worker]
+	lost := w == nil || w.info.State == StateLost
+	m.mu.Unlock()
+	if lost {
+		respond(msg, iterReply{})
+		return
+	}
+	grant := m.budget.take(r.Worker, r.Want, r.Done)
+	if msg.Reply != "" {
+		respond(msg, iterReply{Grant: grant})
+	}
+}
+
+// heartbeat tells workers the master is alive and declares silent
+// workers lost.
+func (m *Master) heartbeat() {
+	t := time.NewTicker(Heartbeat / 4)
+	defer t.Stop()
+	last := time.Time{}
+	for {
+		select {
+		case <-m.quit:
+			return
+		case now := <-t.C:
+			if now.Sub(last) >= Heartbeat {
+				last = now
+				m.publish(m.subj.masterBeat(), struct {
+					Run string `json:"run"`
+				}{m.run})
+			}
+			m.checkLost(now)
+		}
+	}
+}
+
+func (m *Master) checkLost(now time.Time) {
+	m.mu.Lock()
+	var lost []string
+	for _, name := range m.order {
+		w := m.workers[name]
+		if w.info.State == StateLost || w.final || now.Sub(w.lastSeen) < LostAfter {
+			continue
+		}
+		w.info.State = StateLost
+		w.info.Lost = now
+		w.info.Users = 0
+		lost = append(lost, name)
+	}
+	live := m.liveLocked()
+	stopping := m.stopping
+	m.mu.Unlock()
+	for _, name := range lost {
+		m.logf("worker %s lost: silent for %s", name, LostAfter)
+		m.leases.workerLost(name)
+		m.budget.workerLost(name)
+		m.rdv.workerLost(name)
+		m.publish(m.subj.control(name), control{Op: opGone, Reason: "this worker was declared lost"})
+	}
+	if len(lost) > 0 {
+		switch {
+		case stopping:
+			m.checkDone()
+		case live == 0:
+			m.Stop("every worker was lost")
+		default:
+			m.rebalance(fmt.Sprintf("worker %s lost", lost[0]))
+		}
+	}
+}
+
+// Stop ends the run: every worker stops its users gracefully and sends its
+// final statistics. The first reason given is kept.
+func (m *Master) Stop(reason string) { m.end(reason, opStop) }
+
+// Kill ends the run at once on every worker.
+func (m *Master) Kill(reason string) { m.end(reason, opKill) }
+
+func (m *Master) end(reason, op string) {
+	m.mu.Lock()
+	if !m.stopping {
+		m.stopping = true
+		m.reason = reason
+		for _, w := range m.workers {
+			if w.info.State != StateLost && !w.ended {
+				w.info.State = StateStopping
+			}
+		}
+	}
+	m.mu.Unlock()
+	m.logf("stopping: %s", reason)
+	m.rdv.close()
+	m.publish(m.subj.broadcast(), control{Op: op, Reason: reason})
+	m.checkDone()
+}
+
+// checkDone closes Done once the run is stopping and every worker that is
+// not lost sent its final statistics.
+func (m *Master) checkDone() {
+	m.mu.Lock()
+	if !m.stopping {
+		m.mu.Unlock()
+		return
+	}
+	for _, w := range m.workers {
+		if w.info.State != StateLost && !w.final {
+			m.mu.Unlock()
+			return
+		}
+	}
+	m.mu.Unlock()
+	m.doneOnce.Do(func() {
+		m.mu.Lock()
+		m.ended = time.Now()
+		for _, w := range m.workers {
+			if w.info.State != StateLost {
+				w.info.State = StateStopped
+				w.info.Users = 0
+			}
+		}
+		m.mu.Unlock()
+		close(m.done)
+	})
+}
+
+// Done is closed when the run stopped and every worker's final statistics
+// are in (or the worker was lost).
+func (m *Master) Done() <-chan struct{} { return m.done }
+
+// Reason says why the run ended.
+func (m *Master) Reason() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reason
+}
+
+// Times are the start and (once done) the end of the run.
+func (m *Master) Times() (start, end time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.started, m.ended
+}
+
+// Users is the users running on all workers and the number asked for.
+func (m *Master) Users() (running, target int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		if w.info.State != StateLost {
+			running += w.info.Users
+		}
+	}
+	return running, m.users
+}
+
+// Answered reports whether any worker got an HTTP response.
+func (m *Master) Answered() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, w := range m.workers {
+		if w.beat.Answered {
+			return true
+		}
+	}
+	return false
+}
+
+// Snapshot merges every worker's latest statistics, lost workers' last
+// ones included, with the rendezvous groups the master released: counters
+// are summed, percentiles come from the merged histograms.
+func (m *Master) Snapshot() *stats.Snapshot {
+	m.mu.Lock()
+	if m.started.IsZero() {
+		m.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	if !m.ended.IsZero() {
+		now = m.ended
+	}
+	snaps := make([]*stats.Snapshot, 0, len(m.workers))
+	users := 0
+	for _, name := range m.order {
+		w := m.workers[name]
+		if w.snap == nil {
+			continue
+		}
+		s := *w.snap
+		s.History = w.history
+		snaps = append(snaps, &s)
+		if w.info.State != StateLost {
+			users += w.info.Users
+		}
+	}
+	m.mu.Unlock()
+	out := m.rdv.snapshot(now)
+	for _, s := range snaps {
+		out = stats.Merge(out, s)
+	}
+	out.Start, out.Time, out.Users = m.started, now, users
+	return out
+}
+
+// Close stops serving and the heartbeat; it does not close the connection.
+func (m *Master) Close() {
+	m.closeOnce.Do(func() {
+		close(m.quit)
+		for _, s := range m.subs {
+			_ = s.Unsubscribe()
+		}
+		m.rdv.close()
+		m.leases.close()
+	})
+}
