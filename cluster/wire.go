@@ -74,11 +74,33 @@ func (c *histCodec) dec(b []byte) *hdrhistogram.Histogram {
 	return h
 }
 
+func (c *histCodec) encPacked(h *hdrhistogram.PackedHistogram) []byte {
+	if h == nil || c.err != nil {
+		return nil
+	}
+	b, err := h.Encode()
+	if err != nil {
+		c.err = fmt.Errorf("encoding a histogram: %w", err)
+	}
+	return b
+}
+
+func (c *histCodec) decPacked(b []byte) *hdrhistogram.PackedHistogram {
+	if len(b) == 0 || c.err != nil {
+		return nil
+	}
+	h, err := hdrhistogram.DecodePacked(b)
+	if err != nil {
+		c.err = fmt.Errorf("decoding a histogram: %w", err)
+	}
+	return h
+}
+
 func (c *histCodec) entry(e *stats.Entry) *wireEntry {
 	if e == nil {
 		return nil
 	}
-	w := &wireEntry{Entry: *e, Hist: c.enc(e.Hist)}
+	w := &wireEntry{Entry: *e, Hist: c.encPacked(e.Hist)}
 	w.Entry.Hist = nil
 	return w
 }
@@ -88,7 +110,7 @@ func (c *histCodec) unentry(w *wireEntry) *stats.Entry {
 		return nil
 	}
 	e := w.Entry
-	e.Hist = c.dec(w.Hist)
+	e.Hist = c.decPacked(w.Hist)
 	return &e
 }
 

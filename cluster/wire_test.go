@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -43,12 +44,19 @@ func TestSnapshotWireRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Histograms compare by content; everything else must be equal as it is.
-	hists := map[string][2]*hdrhistogram.Histogram{"total": {got.Total.Hist, s.Total.Hist}}
+	hists := map[string][2]*hdrhistogram.Histogram{}
+	var c histCodec
+	packed := map[string][2][]byte{"total": {c.encPacked(got.Total.Hist), c.encPacked(s.Total.Hist)}}
 	for i := range s.Entries {
-		hists["entry"+s.Entries[i].Name] = [2]*hdrhistogram.Histogram{got.Entries[i].Hist, s.Entries[i].Hist}
+		packed["entry "+s.Entries[i].Name] = [2][]byte{c.encPacked(got.Entries[i].Hist), c.encPacked(s.Entries[i].Hist)}
 		got.Entries[i].Hist, s.Entries[i].Hist = nil, nil
 	}
 	got.Total.Hist, s.Total.Hist = nil, nil
+	for name, pair := range packed {
+		if len(pair[0]) == 0 || !bytes.Equal(pair[0], pair[1]) {
+			t.Errorf("%s histogram differs after the round trip", name)
+		}
+	}
 	for i := range s.Rendezvous {
 		hists["sizes"] = [2]*hdrhistogram.Histogram{got.Rendezvous[i].Sizes, s.Rendezvous[i].Sizes}
 		hists["wait"] = [2]*hdrhistogram.Histogram{got.Rendezvous[i].Wait, s.Rendezvous[i].Wait}
