@@ -67,6 +67,9 @@ type Options struct {
 	// UserIDBase+1, UserIDBase+2, …, so that `${user_id}` is unique across
 	// the workers of a distributed run.
 	UserIDBase int
+	// Budget, when set, bounds task iterations instead of Iterations: a
+	// distributed worker draws them from its master's cluster-wide -n.
+	Budget IterationBudget
 	// OnTick, when set, is called once a second from the run's clock
 	// goroutine, right after the statistics closed that second's interval
 	// (the session takes its per-tick snapshot there). It must not block.
@@ -74,6 +77,14 @@ type Options struct {
 	// MaxHeaderBytes bounds a response header block (0: 64 KiB); a larger
 	// one fails its request.
 	MaxHeaderBytes int
+}
+
+// IterationBudget hands out task iterations: Take reserves one before it
+// starts (false: none is left, and the user stops), Done counts one that
+// ended. It must be safe for concurrent use by every user of a run.
+type IterationBudget interface {
+	Take() bool
+	Done()
 }
 
 // BarrierFactory makes the barrier a run's users meet at for one
@@ -307,6 +318,36 @@ func (r *Runner) SetUsers(users int, rate float64) error {
 	}
 	r.split = nil // a new count is split by weight again
 	r.setUsersLocked(users, rate)
+	return nil
+}
+
+// SetSplit changes the users mid-run to exactly perType[i] of user type i:
+// a master's new split after workers joined or were lost. Surplus users of
+// a type stop after their current iteration; missing ones are spawned at
+// rate per second.
+func (r *Runner) SetSplit(perType []int, rate float64) error {
+	if len(perType) != len(r.plan.users) {
+		return fmt.Errorf("%d user counts for %d user types", len(perType), len(r.plan.users))
+	}
+	total := 0
+	for i, n := range perType {
+		if n < 0 {
+			return fmt.Errorf("user type %d: users must be 0 or more, not %d", i, n)
+		}
+		total += n
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.state == Ready:
+		return errors.New("the run has not started")
+	case r.state >= Stopping:
+		return errors.New("the run is stopping")
+	case r.opts.Executor != nil:
+		return errors.New("this run's executor decides its users")
+	}
+	r.split = append([]int(nil), perType...)
+	r.setUsersLocked(total, rate)
 	return nil
 }
 
@@ -584,6 +625,9 @@ func (r *Runner) populationChanged() {
 
 // takeIteration reserves one task iteration under the -n bound.
 func (r *Runner) takeIteration() bool {
+	if b := r.opts.Budget; b != nil {
+		return b.Take()
+	}
 	if r.opts.Iterations <= 0 {
 		return true
 	}
@@ -591,6 +635,10 @@ func (r *Runner) takeIteration() bool {
 }
 
 func (r *Runner) iterationDone() {
+	if b := r.opts.Budget; b != nil {
+		b.Done()
+		return
+	}
 	if r.opts.Iterations <= 0 {
 		return
 	}
