@@ -133,6 +133,13 @@ func (s *cannedServer) serve(c net.Conn) {
 func route(line []byte) []byte {
 	_, rest, _ := bytes.Cut(line, []byte{' '})
 	path, _, _ := bytes.Cut(rest, []byte{' '})
+	// A proxy receives the absolute form (http://host/path): its path
+	// answers the same, so the canned server can stand in for a proxy.
+	if bytes.HasPrefix(path, []byte("http://")) {
+		if i := bytes.IndexByte(path[len("http://"):], '/'); i >= 0 {
+			path = path[len("http://")+i:]
+		}
+	}
 	switch {
 	case bytes.Equal(path, []byte("/")):
 		return respPlain

@@ -38,6 +38,8 @@ type Plan struct {
 	vars       []assign
 	// extractedBy tells, for an unset-variable error, which steps set a variable.
 	extractedBy map[string][]string
+	// http is the scenario's HTTP client settings (http2, tls:).
+	http httpPlan
 }
 
 // CompileOptions adjust compilation.
@@ -59,6 +61,7 @@ type userPlan struct {
 	name    string
 	weight  int
 	base    *url.URL
+	http2   bool
 	wait    *waitPlan
 	onStart []step
 	tasks   []*taskPlan
@@ -241,8 +244,14 @@ func Compile(sc *scenario.Scenario, opts CompileOptions) (*Plan, error) {
 		c.checkReads(known, "vars above it", "")
 		known[a.Var] = true
 	}
+	c.httpSettings(sc)
 	for _, ut := range sc.Users {
-		p.users = append(p.users, c.userType(ut, host))
+		up := c.userType(ut, host)
+		up.http2 = sc.HTTP2
+		if ut.HTTP2 != nil {
+			up.http2 = *ut.HTTP2
+		}
+		p.users = append(p.users, up)
 	}
 	for _, t := range sc.Thresholds {
 		th, err := thresholds.Parse(t)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,18 @@ type Options struct {
 	// MaxHeaderBytes bounds a response header block (0: 64 KiB); a larger
 	// one fails its request.
 	MaxHeaderBytes int
+	// HTTP2 sends every user type's https requests over HTTP/2 when the
+	// server offers it (the scenario's http2 does it per user type).
+	HTTP2 bool
+	// Proxy carries every request except to the hosts NoProxy names
+	// (--proxy); ProxyFromEnvironment uses HTTP_PROXY, HTTPS_PROXY and
+	// NO_PROXY instead when Proxy is nil.
+	Proxy                *url.URL
+	NoProxy              string
+	ProxyFromEnvironment bool
+	// FullHandshakes turns TLS session resumption off (the scenario's
+	// tls: {full_handshakes: true} does too).
+	FullHandshakes bool
 }
 
 // IterationBudget hands out task iterations: Take reserves one before it
@@ -197,7 +210,8 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 		done:   make(chan struct{}),
 		live:   map[int]*vuser{},
 	}
-	r.httpOpts = httpOptions(opts)
+	r.httpOpts = httpOptions(plan, opts)
+	r.httpOpts.HTTP2 = opts.HTTP2
 	r.pools, r.poolErr = plan.takePools()
 	r.nextID = opts.UserIDBase
 	r.stopping = make(chan struct{})

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"crypto/tls"
-
 	"github.com/loadrun/loadrun/engine/httpclient"
 )
 
@@ -32,15 +30,8 @@ func (s *session) close() {
 
 // initHTTP gives a new user its HTTP session and exchange buffers.
 func (r *Runner) initHTTP(u *vuser) {
-	u.sess.s = httpclient.NewSession(r.httpOpts)
+	o := r.httpOpts
+	o.HTTP2 = o.HTTP2 || u.plan.http2
+	u.sess.s = httpclient.NewSession(o)
 	u.x.BodyCap = r.opts.BodyCap
-}
-
-// httpOptions are the HTTP client options of a run.
-func httpOptions(opts Options) httpclient.Options {
-	o := httpclient.Options{Dial: opts.Dial, MaxHeaderBytes: opts.MaxHeaderBytes}
-	if opts.Insecure {
-		o.TLS = &tls.Config{InsecureSkipVerify: true}
-	}
-	return o
 }

@@ -14,9 +14,10 @@ import (
 // it with schema/scenario.schema.json (each kind is a definition there), so a
 // key added here without a schema entry fails a test.
 var Keys = map[string][]string{
-	"scenario":   {"name", "description", "host", "vars", "data", "users", "thresholds"},
+	"scenario":   {"name", "description", "host", "http2", "tls", "vars", "data", "users", "thresholds"},
+	"tls":        {"cert", "key", "ca", "full_handshakes"},
 	"pool":       {"file", "rows", "format", "mode", "on_exhausted", "timeout", "delimiter", "no_header", "columns"},
-	"user":       {"name", "weight", "host", "wait", "on_start", "tasks", "on_stop"},
+	"user":       {"name", "weight", "host", "http2", "wait", "on_start", "tasks", "on_stop"},
 	"task":       {"name", "weight", "wait", "steps"},
 	"wait":       {"min", "max", "constant", "pacing"},
 	"think":      {"min", "max", "constant"},
@@ -32,6 +33,7 @@ var Keys = map[string][]string{
 // kindNames are how messages name each mapping kind.
 var kindNames = map[string]string{
 	"scenario":   "the scenario",
+	"tls":        "tls",
 	"pool":       "a data pool",
 	"user":       "a user type",
 	"task":       "a task",

@@ -25,6 +25,10 @@ type Scenario struct {
 	Description string
 	// Host is the default base URL (scheme://host[:port]) for relative URLs.
 	Host string
+	// HTTP2 sends https requests over HTTP/2 when the server offers it.
+	HTTP2 bool
+	// TLS is the `tls:` section (nil when absent).
+	TLS *TLS
 	// Users are the user types (Locust user classes), in file order.
 	Users []*UserType
 	// Data are the parameter pools, in file order.
@@ -56,6 +60,8 @@ type UserType struct {
 	Weight int
 	// Host overrides the scenario's host for this user type when set.
 	Host string
+	// HTTP2 overrides the scenario's http2 for this user type when set.
+	HTTP2 *bool
 	// Wait is the think time between tasks (nil: constant 1 s).
 	Wait    *Wait
 	OnStart []*Step

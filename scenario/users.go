@@ -27,6 +27,12 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	if v := f.get("host"); v != nil {
 		s.Host, _ = p.host(v, "host")
 	}
+	if v := f.get("http2"); v != nil {
+		s.HTTP2, _ = p.boolean(v, "http2")
+	}
+	if v := f.get("tls"); v != nil {
+		s.TLS = p.tls(v)
+	}
 	if v := f.get("vars"); v != nil {
 		s.Vars = p.assigns(v, "vars")
 	}
@@ -105,6 +111,11 @@ func (p *parser) user(n *yaml.Node) *UserType {
 	}
 	if v := f.get("host"); v != nil {
 		u.Host, _ = p.host(v, "host")
+	}
+	if v := f.get("http2"); v != nil {
+		if b, ok := p.boolean(v, "http2"); ok {
+			u.HTTP2 = &b
+		}
 	}
 	if v := f.get("wait"); v != nil {
 		u.Wait = p.wait(v, "wait", "wait")

@@ -188,7 +188,10 @@ func runCmd(args []string, e env) int {
 		File:    files[0],
 		Version: version,
 	}
-	f.http.apply(&cfg.Engine)
+	if err := f.http.apply(&cfg.Engine); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun run:", err)
+		return exitUsage
+	}
 	var sess *session.Session
 	err = interruptible(e, func() (err error) {
 		sess, err = session.Load(files[0], cfg)

@@ -216,6 +216,14 @@ func TestExitCodes(t *testing.T) {
 		{"bad flag", func(t *testing.T) []string {
 			return []string{"run", scenarioFor(t, srv.URL, "/json", "0s"), "-u", "many"}
 		}, exitUsage},
+		// A --proxy that is not a proxy URL.
+		{"bad proxy", func(t *testing.T) []string {
+			return []string{"run", scenarioFor(t, srv.URL, "/json", "0s"), "-n", "1", "--proxy", "ftp://proxy.test"}
+		}, exitUsage},
+		// A --max-header-size that is not a size.
+		{"bad header size", func(t *testing.T) []string {
+			return []string{"run", scenarioFor(t, srv.URL, "/json", "0s"), "-n", "1", "--max-header-size", "lots"}
+		}, exitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,6 +266,9 @@ func TestValidateBroken(t *testing.T) {
 		// A relative url and no host anywhere (found by compilation, not parsing).
 		{"no host", "users:\n  - name: U\n    tasks:\n      - steps:\n          - request: {url: /cart}\n",
 			[]string{`5:28: url "/cart" is relative but no host is set`}},
+		// A URL of another scheme would have been sent to the host as a path.
+		{"ftp url", host + "users:\n  - name: U\n    tasks:\n      - steps:\n          - request: {url: \"ftp://files.test/a\"}\n",
+			[]string{`6:29: url "ftp://files.test/a" has the scheme ftp`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

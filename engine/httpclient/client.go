@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -64,6 +65,51 @@ type Options struct {
 	Dial DialFunc
 	// MaxHeaderBytes bounds a response header block (0: DefaultMaxHeaderBytes).
 	MaxHeaderBytes int
+	// HTTP2 sends https requests over HTTP/2 when the server offers it
+	// (ALPN), through the net/http client; http requests stay HTTP/1.1.
+	HTTP2 bool
+	// Proxy, when set, carries every request except those to hosts NoProxy
+	// names (HTTP CONNECT for https; user:password@ in the URL is sent as
+	// Proxy-Authorization basic credentials).
+	Proxy *url.URL
+	// NoProxy lists hosts reached directly, as NO_PROXY does: host names
+	// (matching their subdomains too), ".domain", IP addresses, CIDR
+	// ranges, any with :port, or "*".
+	NoProxy string
+	// ProxyFromEnvironment uses HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or
+	// their lower-case forms) when Proxy is not set, with Go's rules: a
+	// loopback host is never proxied from the environment.
+	ProxyFromEnvironment bool
+	// FullHandshakes turns TLS session resumption off: every new connection
+	// of a user makes a full handshake. By default each user keeps its own
+	// session cache and resumes, as a browser does.
+	FullHandshakes bool
+}
+
+func (o *Options) maxHeader() int {
+	if o.MaxHeaderBytes > 0 {
+		return o.MaxHeaderBytes
+	}
+	return DefaultMaxHeaderBytes
+}
+
+// sessionTLS is a user's own TLS configuration: the base one with the
+// user's own session cache, so that the user resumes its TLS sessions on
+// reconnects and no user resumes another's.
+func (o *Options) sessionTLS() *tls.Config {
+	var conf *tls.Config
+	if o.TLS != nil {
+		conf = o.TLS.Clone()
+	} else {
+		conf = &tls.Config{}
+	}
+	if !o.FullHandshakes {
+		conf.ClientSessionCache = tls.NewLRUClientSessionCache(16)
+	} else {
+		conf.ClientSessionCache = nil
+		conf.SessionTicketsDisabled = true
+	}
+	return conf
 }
 
 // ErrAborted is returned for requests cut by a hard stop of the run; they

@@ -35,11 +35,7 @@ type fastClient struct {
 }
 
 func newFastClient(o Options, tlsConf *tls.Config) *fastClient {
-	c := &fastClient{tlsConf: tlsConf, dial: o.dialer(), maxHeader: o.MaxHeaderBytes}
-	if c.maxHeader <= 0 {
-		c.maxHeader = DefaultMaxHeaderBytes
-	}
-	return c
+	return &fastClient{tlsConf: tlsConf, dial: o.dialer(), maxHeader: o.maxHeader()}
 }
 
 type hostConn struct {

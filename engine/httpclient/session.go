@@ -1,7 +1,10 @@
 package httpclient
 
 import (
+	"crypto/tls"
 	"fmt"
+	"net/url"
+	"sync"
 	"time"
 
 	"github.com/loadrun/loadrun/stats"
@@ -11,28 +14,75 @@ import (
 // MaxRedirects is how many redirects a request follows before it fails.
 const MaxRedirects = 10
 
-// Session is one virtual user's HTTP state, like a browser tab: its Client
-// (its own keep-alive connections) and its own cookies. It is used by one
-// goroutine at a time; only Abort may be called from another.
+// Session is one virtual user's HTTP state, like a browser tab: its own
+// keep-alive connections, TLS sessions and cookies. Requests go through the
+// fast HTTP/1.1 client unless they need the net/http one (HTTP/2 asked for
+// an https URL, or a proxy applies). It is used by one goroutine at a time;
+// only Abort may be called from another.
 type Session struct {
-	client Client
-	jar    Jar
+	opts  Options
+	tls   *tls.Config
+	fast  Client
+	proxy func(*url.URL) (*url.URL, error) // nil: no proxy configured
+	jar   Jar
+
+	mu      sync.Mutex // guards net against Abort
+	net     Client     // made on first use
+	aborted bool
 }
 
-// NewSession returns a user's session with a client made from o.
+// NewSession returns a user's session with clients made from o.
 func NewSession(o Options) *Session {
-	return &Session{client: newFastClient(o, o.TLS)}
+	s := &Session{opts: o, tls: o.sessionTLS(), proxy: o.proxyFunc()}
+	s.fast = newFastClient(o, s.tls)
+	return s
 }
 
-// NewSessionWith returns a session over a given client (tests, and
-// clients made outside this package).
-func NewSessionWith(c Client) *Session { return &Session{client: c} }
+// NewSessionWith returns a session whose every request goes through c
+// (tests, and clients made outside this package).
+func NewSessionWith(c Client) *Session { return &Session{fast: c} }
+
+// clientFor picks the client for a request to u.
+func (s *Session) clientFor(u *fasthttp.URI, isTLS bool) Client {
+	if !(s.opts.HTTP2 && isTLS) && s.proxy == nil {
+		return s.fast // the plain path: no allocation, no lookup
+	}
+	if !(s.opts.HTTP2 && isTLS) {
+		if p, err := s.proxy(&url.URL{Scheme: string(u.Scheme()), Host: string(u.Host())}); err != nil || p == nil {
+			return s.fast
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.net == nil {
+		s.net = newNetClient(s.opts, s.tls, s.proxy)
+		if s.aborted {
+			s.net.Abort()
+		}
+	}
+	return s.net
+}
 
 // Abort cuts the request in flight; later requests fail with ErrAborted.
-func (s *Session) Abort() { s.client.Abort() }
+func (s *Session) Abort() {
+	s.fast.Abort()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aborted = true
+	if s.net != nil {
+		s.net.Abort()
+	}
+}
 
 // Close releases the session's connections.
-func (s *Session) Close() { s.client.Close() }
+func (s *Session) Close() {
+	s.fast.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.net != nil {
+		s.net.Close()
+	}
+}
 
 // Jar is the session's cookie jar.
 func (s *Session) Jar() *Jar { return &s.jar }
@@ -60,7 +110,7 @@ func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchan
 		if sent != nil && hop == 0 {
 			sent(req)
 		}
-		elapsed, err := s.client.RoundTrip(req, resp, x, deadline)
+		elapsed, err := s.clientFor(uri, isTLS).RoundTrip(req, resp, x, deadline)
 		total += elapsed
 		if err != nil {
 			return total, answered || x.Answered, err
