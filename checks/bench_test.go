@@ -41,7 +41,7 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				src.Reset(c.resp)
-				if ok, msg := k.Run(src); !ok {
+				if ok, msg := k.Run(src, nil); !ok {
 					b.Fatal(msg)
 				}
 			}

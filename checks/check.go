@@ -17,6 +17,7 @@ import (
 
 	"github.com/loadrun/loadrun/extractors"
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/template"
 	"github.com/tidwall/gjson"
 )
 
@@ -36,6 +37,12 @@ type Check struct {
 	maxTime  time.Duration
 	expr     *exprCheck
 	cmp      *comparator // nil: the value must merely exist
+	// subTmpl is a contains/not_contains text holding `${}`, rendered
+	// with the user's variables for each response.
+	subTmpl *template.Template
+	// templated is set when anything expected reads the user's variables.
+	templated bool
+	refs      []template.Ref
 }
 
 // Compile checks and compiles a checkpoint. Errors are *scenario.Error at c.Pos.
@@ -57,9 +64,10 @@ func compile(c *scenario.Check) (*Check, error) {
 	if c.Op != "" {
 		switch c.Kind {
 		case scenario.CheckRegex, scenario.CheckJSONPath, scenario.CheckXPath, scenario.CheckHeader:
-			if k.cmp, err = compileComparator(c.Op, c.Value); err != nil {
+			if k.cmp, err = compileComparator(c.Op, c.Value, c.Pos); err != nil {
 				return nil, err
 			}
+			k.refs = append(k.refs, k.cmp.refs()...)
 		default:
 			return nil, fmt.Errorf("a %s check takes no comparator (got %q)", c.Kind, c.Op)
 		}
@@ -76,6 +84,11 @@ func compile(c *scenario.Check) (*Check, error) {
 			err = fmt.Errorf("missing the text to look for")
 		}
 		k.sub = []byte(c.Arg)
+		if err == nil {
+			if k.subTmpl, err = compileTemplate(c.Arg, c.Pos); k.subTmpl != nil {
+				k.refs = append(k.refs, k.subTmpl.Refs()...)
+			}
+		}
 	case scenario.CheckRegex:
 		k.re, err = regexp.Compile(c.Arg)
 		if err == nil && k.re.NumSubexp() > 0 {
@@ -100,14 +113,22 @@ func compile(c *scenario.Check) (*Check, error) {
 		}
 	case scenario.CheckExpr:
 		k.expr, err = compileExpr(c.Arg)
+		if err == nil {
+			k.refs = append(k.refs, k.expr.refs(c.Pos)...)
+		}
 	default:
 		err = fmt.Errorf("unknown kind %q (want status, contains, not_contains, regex, jsonpath, xpath, header, max_time or expr)", c.Kind)
 	}
 	if err != nil {
 		return nil, err
 	}
+	k.templated = k.subTmpl != nil || k.cmp != nil && (k.cmp.tmpl != nil || k.cmp.listTmpl != nil)
 	return k, nil
 }
+
+// Refs are the user variables the check reads: those of templated
+// expected values and those an expr check names.
+func (k *Check) Refs() []template.Ref { return k.refs }
 
 // render names a check that has no name of its own, for stats and messages.
 func (k *Check) render(c *scenario.Check) string {
@@ -140,9 +161,33 @@ func (k *Check) Name() string { return k.name }
 // a status >= 400.
 func (k *Check) IsStatus() bool { return k.kind == scenario.CheckStatus }
 
-// Run evaluates the check on a response. On failure msg names the check and
-// shows what was found, e.g. `check status 200: got 503`.
-func (k *Check) Run(src *extractors.Source) (ok bool, msg string) {
+// Run evaluates the check on a response for a user whose variables are vars:
+// expected values holding `${}` are rendered with them and an expr check
+// reads them. On failure msg names the check and shows what was found,
+// e.g. `check status 200: got 503`.
+func (k *Check) Run(src *extractors.Source, vars template.Vars) (ok bool, msg string) {
+	if k.templated {
+		r := *k
+		if k.subTmpl != nil {
+			sub, err := k.subTmpl.String(vars)
+			if err != nil {
+				return k.fail("%v", err)
+			}
+			r.sub = []byte(sub)
+		}
+		if k.cmp != nil {
+			cmp, err := k.cmp.resolve(vars)
+			if err != nil {
+				return k.fail("%v", err)
+			}
+			r.cmp = cmp
+		}
+		return r.run(src, vars)
+	}
+	return k.run(src, vars)
+}
+
+func (k *Check) run(src *extractors.Source, vars template.Vars) (ok bool, msg string) {
 	resp := src.Response()
 	switch k.kind {
 	case scenario.CheckStatus:
@@ -193,7 +238,7 @@ func (k *Check) Run(src *extractors.Source) (ok bool, msg string) {
 		}
 		return true, ""
 	case scenario.CheckExpr:
-		return k.expr.run(k, src)
+		return k.expr.run(k, src, vars)
 	}
 	return k.fail("unknown kind %q", k.kind)
 }
@@ -235,6 +280,10 @@ func (k *Check) compare(actual string) (bool, string) {
 		return true, ""
 	}
 	if ok, why := k.cmp.test(actual); !ok {
+		if k.templated {
+			// The name shows the template; say what it was for this user.
+			why += ", expected " + k.cmp.shown
+		}
 		return false, "check " + k.name + ": " + why
 	}
 	return true, ""

@@ -133,7 +133,7 @@ func TestRun(t *testing.T) {
 			}
 			src := extractors.NewSource()
 			src.Reset(tt.resp)
-			ok, msg := c.Run(src)
+			ok, msg := c.Run(src, nil)
 			if ok != (tt.wantMsg == "") || msg != tt.wantMsg {
 				t.Errorf("got %v %q, want message %q", ok, msg, tt.wantMsg)
 			}
@@ -259,7 +259,7 @@ func TestRunHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		src.Reset(fetch(t, srv.URL+tt.path))
-		if got, msg := c.Run(src); got != tt.want {
+		if got, msg := c.Run(src, nil); got != tt.want {
 			t.Errorf("%s %s: got %v (%s), want %v", tt.path, c.Name(), got, msg, tt.want)
 		}
 	}
@@ -298,7 +298,7 @@ func TestConcurrentRun(t *testing.T) {
 					resp, k = doc, compiled[2]
 				}
 				src.Reset(resp)
-				if ok, msg := k.Run(src); !ok {
+				if ok, msg := k.Run(src, nil); !ok {
 					mu.Lock()
 					failures = append(failures, msg)
 					mu.Unlock()

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/template"
 )
 
 // operand is a value to compare with, kept as text and, when it reads as a
@@ -51,11 +53,17 @@ type comparator struct {
 	re   *regexp.Regexp
 	// shown is the value as rendered in the check's name.
 	shown string
+	// tmpl is the expected value when it holds `${}` (it is rendered
+	// with the user's variables for each response); listTmpl holds, for
+	// `in`, each item's template, nil for a literal item.
+	tmpl     *template.Template
+	listTmpl []*template.Template
 }
 
 // compileComparator checks that the value suits the operator, so that a
 // `>` against a word fails at load and not ten thousand times at run time.
-func compileComparator(op string, value any) (*comparator, error) {
+// A value holding `${}` is a template, checked when it is rendered.
+func compileComparator(op string, value any, pos scenario.Pos) (*comparator, error) {
 	c := &comparator{op: op}
 	if op == "in" {
 		items, ok := listOf(value)
@@ -64,6 +72,16 @@ func compileComparator(op string, value any) (*comparator, error) {
 		}
 		shown := make([]string, len(items))
 		for i, it := range items {
+			t, err := compileTemplate(it, pos)
+			if err != nil {
+				return nil, err
+			}
+			if t != nil && c.listTmpl == nil {
+				c.listTmpl = make([]*template.Template, len(items))
+			}
+			if t != nil {
+				c.listTmpl[i] = t
+			}
 			c.list = append(c.list, newOperand(it))
 			shown[i] = render(it)
 		}
@@ -74,24 +92,112 @@ func compileComparator(op string, value any) (*comparator, error) {
 	if !ok {
 		return nil, fmt.Errorf("%q needs a single value, got %s", op, describe(value))
 	}
-	c.want = newOperand(text)
+	t, err := compileTemplate(text, pos)
+	if err != nil {
+		return nil, err
+	}
 	c.shown = render(text)
-	switch op {
+	if t != nil {
+		c.tmpl, c.shown = t, text
+		if !isComparator(op) {
+			return nil, unknownComparator(op)
+		}
+		return c, nil
+	}
+	return c, c.set(text, func() string { return describe(value) })
+}
+
+// set makes text the expected value, checking that it suits the operator.
+func (c *comparator) set(text string, described func() string) error {
+	c.want = newOperand(text)
+	switch c.op {
 	case "equals", "not_equals", "contains", "not_contains":
 	case "<", "<=", ">", ">=":
 		if !c.want.isNum {
-			return nil, fmt.Errorf("%q needs a number, got %s", op, describe(value))
+			return fmt.Errorf("%q needs a number, got %s", c.op, described())
 		}
 	case "matches":
 		re, err := regexp.Compile(text)
 		if err != nil {
-			return nil, fmt.Errorf("matches: %v", err)
+			return fmt.Errorf("matches: %v", err)
 		}
 		c.re = re
 	default:
-		return nil, fmt.Errorf("unknown comparator %q (want equals, not_equals, <, <=, >, >=, in, matches, contains or not_contains)", op)
+		return unknownComparator(c.op)
 	}
-	return c, nil
+	return nil
+}
+
+func isComparator(op string) bool {
+	switch op {
+	case "equals", "not_equals", "contains", "not_contains", "<", "<=", ">", ">=", "matches", "in":
+		return true
+	}
+	return false
+}
+
+func unknownComparator(op string) error {
+	return fmt.Errorf("unknown comparator %q (want equals, not_equals, <, <=, >, >=, in, matches, contains or not_contains)", op)
+}
+
+// compileTemplate compiles text when it holds `${`; nil when it does not.
+func compileTemplate(text string, pos scenario.Pos) (*template.Template, error) {
+	if !strings.Contains(text, "${") {
+		return nil, nil
+	}
+	t, err := template.Compile(scenario.Template{Pos: pos, Text: text})
+	if err != nil || t.IsStatic() {
+		return nil, err
+	}
+	return t, nil
+}
+
+// resolve gives the comparator to test a response with: c itself when its
+// expected value is literal, else one with the value rendered for vars.
+func (c *comparator) resolve(vars template.Vars) (*comparator, error) {
+	if c.tmpl == nil && c.listTmpl == nil {
+		return c, nil
+	}
+	r := &comparator{op: c.op}
+	if c.tmpl != nil {
+		text, err := c.tmpl.String(vars)
+		if err != nil {
+			return nil, err
+		}
+		r.shown = render(text)
+		if err := r.set(text, func() string { return render(text) }); err != nil {
+			return nil, fmt.Errorf("expected value %s: %v", c.shown, err)
+		}
+		return r, nil
+	}
+	r.list = append([]operand(nil), c.list...)
+	shown := make([]string, len(r.list))
+	for i, t := range c.listTmpl {
+		if t != nil {
+			text, err := t.String(vars)
+			if err != nil {
+				return nil, err
+			}
+			r.list[i] = newOperand(text)
+		}
+		shown[i] = render(r.list[i].text)
+	}
+	r.shown = "[" + strings.Join(shown, ", ") + "]"
+	return r, nil
+}
+
+// refs are the variables the expected values read.
+func (c *comparator) refs() []template.Ref {
+	var out []template.Ref
+	if c.tmpl != nil {
+		out = append(out, c.tmpl.Refs()...)
+	}
+	for _, t := range c.listTmpl {
+		if t != nil {
+			out = append(out, t.Refs()...)
+		}
+	}
+	return out
 }
 
 // test compares the value found with the expected one; why explains a

@@ -3,13 +3,17 @@ package checks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/loadrun/loadrun/extractors"
+	"github.com/loadrun/loadrun/internal/suggest"
+	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/template"
 )
 
@@ -26,6 +30,10 @@ type exprEnv struct {
 	// name but not for all of them, and filling a map per request would cost
 	// more than the check.
 	Headers map[string]string `expr:"headers"`
+
+	// Vars are the user's variables: a name the check does not define
+	// (`user_id`, `token`) reads vars.name (see userVars).
+	Vars map[string]any `expr:"vars"`
 
 	Header func(name string) string          `expr:"header"`
 	JSON   func(path string) (any, error)    `expr:"json"`
@@ -48,6 +56,9 @@ type compiledArgs struct {
 }
 
 type exprCheck struct {
+	// vars are the user variables the expression reads, in source order
+	// without repeats: each must be set before it runs.
+	vars     []string
 	src      string
 	program  *vm.Program
 	usesBody bool
@@ -114,7 +125,8 @@ func compileExpr(src string) (*exprCheck, error) {
 		return nil, fmt.Errorf("empty expression")
 	}
 	sc := &scan{args: &compiledArgs{}}
-	opts := append([]expr.Option{expr.Env(exprEnv{}), expr.AsBool(), expr.Patch(sc)}, template.Functions()...)
+	uv := newUserVars(src)
+	opts := append([]expr.Option{expr.Env(exprEnv{}), expr.AsBool(), expr.Patch(uv), expr.Patch(sc)}, template.Functions()...)
 	program, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, err
@@ -125,7 +137,14 @@ func compileExpr(src string) (*exprCheck, error) {
 	if sc.headerRefs != len(sc.headerNames) {
 		return nil, fmt.Errorf(`headers can only be indexed by a constant name, as in headers["content-type"]; use header(name) for a computed one`)
 	}
-	e := &exprCheck{src: src, program: program, usesBody: sc.usesBody, headers: sc.headerNames, args: sc.args}
+	// A name one typo away from one of the check's own (stauts) is far
+	// more likely a slip than a user variable.
+	for _, name := range uv.names() {
+		if s := suggest.Closest(name, ownNames); s != "" {
+			return nil, fmt.Errorf("unknown name %s (did you mean %s? a variable of yours of that name reads as vars.%s)", name, s, name)
+		}
+	}
+	e := &exprCheck{src: src, program: program, usesBody: sc.usesBody, headers: sc.headerNames, args: sc.args, vars: uv.names()}
 	e.envs.New = func() any { return e.newEnv() }
 	return e, nil
 }
@@ -182,12 +201,18 @@ func (e *exprCheck) newEnv() *exprEnv {
 	return env
 }
 
-func (e *exprCheck) run(k *Check, src *extractors.Source) (bool, string) {
+func (e *exprCheck) run(k *Check, src *extractors.Source, vars template.Vars) (bool, string) {
+	for _, name := range e.vars {
+		if _, ok := vars[name]; !ok {
+			return k.fail("%v", &template.UnsetError{Var: name})
+		}
+	}
 	env := e.envs.Get().(*exprEnv)
 	defer func() {
-		env.src, env.Body = nil, "" // keep no response alive in the pool
+		env.src, env.Body, env.Vars = nil, "", nil // keep no response or user alive in the pool
 		e.envs.Put(env)
 	}()
+	env.Vars = vars
 	resp := src.Response()
 	env.src = src
 	env.Status = resp.StatusCode()
@@ -257,4 +282,78 @@ func (c *compiledArgs) regexp(pattern string, keep bool) (*regexp.Regexp, error)
 		c.regex.Store(pattern, re)
 	}
 	return re, nil
+}
+
+// envNames are the names an expr check defines itself; any other
+// identifier that is not a function is a user variable.
+var envNames = map[string]bool{
+	"status": true, "body": true, "elapsed": true, "headers": true,
+	"header": true, "json": true, "xpath": true, "regex": true, "vars": true, "$env": true,
+}
+
+// ownNames are envNames as a list, for suggestions.
+var ownNames = []string{"status", "body", "elapsed", "headers", "header", "json", "xpath", "regex", "vars"}
+
+// userVars rewrites each identifier that names a user variable into
+// vars.name, so that `json("$.id") == user_id` compares with the user's
+// id. Called names stay functions; `let` names stay theirs.
+type userVars struct {
+	declared map[string]bool
+	patched  map[*ast.MemberNode]string
+}
+
+func newUserVars(src string) *userVars {
+	u := &userVars{declared: map[string]bool{}, patched: map[*ast.MemberNode]string{}}
+	if tree, err := parser.Parse(src); err == nil {
+		ast.Find(tree.Node, func(n ast.Node) bool {
+			if d, ok := n.(*ast.VariableDeclaratorNode); ok {
+				u.declared[d.Name] = true
+			}
+			return false
+		})
+	}
+	return u
+}
+
+// Visit implements ast.Visitor.
+func (u *userVars) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if envNames[n.Value] || u.declared[n.Value] {
+			return
+		}
+		m := &ast.MemberNode{Node: &ast.IdentifierNode{Value: "vars"}, Property: &ast.StringNode{Value: n.Value}}
+		m.SetLocation(n.Location())
+		u.patched[m] = n.Value
+		ast.Patch(node, m)
+	case *ast.CallNode:
+		if m, ok := n.Callee.(*ast.MemberNode); ok {
+			if name, ok := u.patched[m]; ok {
+				n.Callee = &ast.IdentifierNode{Value: name}
+				delete(u.patched, m)
+			}
+		}
+	}
+}
+
+// names are the variables read, in source order without repeats (the
+// patcher may run more than once; only nodes still in the tree count).
+func (u *userVars) names() []string {
+	var out []string
+	for _, name := range u.patched {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// refs are the variables as template.Refs at the check's position.
+func (e *exprCheck) refs(pos scenario.Pos) []template.Ref {
+	out := make([]template.Ref, len(e.vars))
+	for i, name := range e.vars {
+		out[i] = template.Ref{Var: name, Pos: pos}
+	}
+	return out
 }

@@ -649,6 +649,7 @@ func (c *compiler) request(s *scenario.Step, name string, up *userPlan) step {
 		k, err := checks.Compile(ck)
 		c.err(err, ck.Pos)
 		if k != nil {
+			c.read(k.Refs())
 			rs.checks = append(rs.checks, k)
 			if k.IsStatus() {
 				rs.statusChecked = true

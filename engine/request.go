@@ -274,7 +274,7 @@ func (s *requestStep) examine(u *vuser, key stats.Key, resp *fasthttp.Response, 
 		u.vars[x.Var()] = v
 	}
 	for _, c := range s.checks {
-		ok, msg := c.Run(u.src)
+		ok, msg := c.Run(u.src, u.vars)
 		u.rec.Check(key, c.Name(), ok)
 		if tr != nil {
 			tr.Checks = append(tr.Checks, CheckTrace{Name: c.Name(), OK: ok, Msg: msg})

@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -79,6 +81,39 @@ users:
 	for text := range errorsOf(snap) {
 		if !strings.Contains(text, "word") {
 			t.Errorf("error %q does not name the expression", text)
+		}
+	}
+}
+
+// TestChecksSeeUserVariables: a check's expected value is a template and an
+// expr check reads the user's variables, so each user checks that the
+// server echoed what it sent (users 1 and 2 send different values).
+func TestChecksSeeUserVariables(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"echo": %q}`, r.URL.Query().Get("v"))
+	}))
+	defer srv.Close()
+	src := `
+users:
+  - name: U
+    wait: {constant: 0s}
+    tasks:
+      - steps:
+          - request:
+              url: "/echo?v=v${user_id}"
+              check:
+                - {jsonpath: $.echo, equals: "v${user_id}"}
+                - {jsonpath: $.echo, not_equals: "v${user_id + 1}"}
+                - expr: 'json("$.echo") == "v" + string(user_id)'
+`
+	snap := runToEnd(t, src, srv.URL, 2, 0, engine.Options{Iterations: 4})
+	if snap.Total.Requests != 4 || snap.Total.Failures != 0 {
+		t.Errorf("requests %d, failures %d (%v); want 4 and 0", snap.Total.Requests, snap.Total.Failures, errorsOf(snap))
+	}
+	for _, c := range snap.Checks {
+		if c.Pass != 4 || c.Fail != 0 {
+			t.Errorf("check %q: %d passed, %d failed; want 4 and 0", c.Name, c.Pass, c.Fail)
 		}
 	}
 }

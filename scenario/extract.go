@@ -200,8 +200,14 @@ func (p *parser) comparand(n *yaml.Node, op string) (any, bool) {
 		return nil, false
 	}
 	if op != "equals" && op != "not_equals" {
-		switch scalarValue(n).(type) {
+		switch v := scalarValue(n).(type) {
 		case int64, float64:
+		case string:
+			if !strings.Contains(v, "${") {
+				p.errorf(n, "%s: expected a number, got %s", op, describe(n))
+				return nil, false
+			}
+			// A template: its rendering is checked for each response.
 		default:
 			p.errorf(n, "%s: expected a number, got %s", op, describe(n))
 			return nil, false
