@@ -498,6 +498,8 @@ func (c *correlator) addExtractor(src *source, v string) *Correlation {
 		x.kind, x.expr = "jsonpath", src.jsonPath
 	case fromHeader:
 		x.kind, x.expr, x.nth = "header", src.header, src.nth
+	case fromCookie:
+		x.kind, x.expr = "cookie", src.header
 	case fromHTML:
 		pattern, nth, ok := src.htmlPattern(st.final.Response.Body, v)
 		if !ok {

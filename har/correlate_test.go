@@ -94,6 +94,16 @@ func TestCorrelationFinder(t *testing.T) {
 			yaml: []string{"X-Auth-Token: '${x_auth_token}'", "{var: x_auth_token, header: X-Auth-Token}"},
 		},
 		{
+			// A cookie's value sent back in a header (double-submit CSRF).
+			name: "cookie to header",
+			exs: []ex{
+				{url: "http://shop.test/app", respHeaders: []string{"Set-Cookie", "XSRF-TOKEN=x5rfT0ken99; Path=/", "Set-Cookie", "sid=s1d9988776655; HttpOnly"}, respMime: htmlType, respBody: "<p></p>"},
+				{method: "POST", url: "http://shop.test/api/save", reqHeaders: []string{"Cookie", "XSRF-TOKEN=x5rfT0ken99; sid=s1d9988776655", "X-XSRF-TOKEN", "x5rfT0ken99"}, respMime: jsonType, respBody: `{}`},
+			},
+			want: []correlated{{"xsrf_token", "GET /app (step 1): cookie XSRF-TOKEN", 0, "x5rfT0ken99"}},
+			yaml: []string{"X-XSRF-TOKEN: '${xsrf_token}'", "{var: xsrf_token, cookie: XSRF-TOKEN}"},
+		},
+		{
 			// A Location header is the next URL, whole.
 			name: "location header to url",
 			exs: []ex{

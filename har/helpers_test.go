@@ -188,6 +188,14 @@ func (r recorded) HeaderValues(name string) []string {
 	}
 	return out
 }
-func (r recorded) Cookie(string) (string, bool) { return "", false }
-func (r recorded) Body() []byte                 { return []byte(r.r.Body) }
-func (r recorded) Elapsed() time.Duration       { return 0 }
+func (r recorded) Cookie(name string) (string, bool) {
+	for _, v := range r.HeaderValues("Set-Cookie") {
+		pair, _, _ := strings.Cut(v, ";")
+		if k, val, ok := strings.Cut(pair, "="); ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(val), true
+		}
+	}
+	return "", false
+}
+func (r recorded) Body() []byte           { return []byte(r.r.Body) }
+func (r recorded) Elapsed() time.Duration { return 0 }

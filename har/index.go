@@ -18,6 +18,7 @@ const (
 	fromJSON sourceKind = iota
 	fromHeader
 	fromHTML
+	fromCookie
 )
 
 // source is one place in a recorded response that held a value, and how an
@@ -35,7 +36,7 @@ type source struct {
 	jsonPath string // fromJSON: $.a.b[0]
 	number   bool   // fromJSON: the value is a JSON number
 
-	header string // fromHeader: the header name as recorded
+	header string // fromHeader: the header name as recorded; fromCookie: the cookie name
 	nth    int    // fromHeader: which of the header's values
 
 	tag, attr      string // fromHTML
@@ -50,6 +51,8 @@ func (s *source) describe() string {
 		return "JSON " + s.jsonPath
 	case fromHeader:
 		return "header " + s.header
+	case fromCookie:
+		return "cookie " + s.header
 	}
 	if s.idAttr != "" {
 		return fmt.Sprintf("HTML <%s %s=%q> %s", s.tag, s.idAttr, s.idVal, s.attr)
@@ -82,7 +85,7 @@ func (ix *index) add(v string, s *source) {
 		return
 	}
 	if !distinctive(v) {
-		if s.kind == fromHTML {
+		if s.kind == fromHTML || s.kind == fromCookie {
 			return
 		}
 		v += "\x00" + normKey(s.key)
@@ -123,6 +126,16 @@ func (ix *index) addResponse(step int, reqPath string, r *Response) {
 		n := strings.ToLower(h.Name)
 		nth := seen[n]
 		seen[n]++
+		if n == "set-cookie" {
+			// A cookie's value sent back elsewhere than in Cookie (a
+			// double-submit CSRF header such as X-XSRF-TOKEN).
+			pair, _, _ := strings.Cut(h.Value, ";")
+			if name, v, ok := strings.Cut(pair, "="); ok && validHeaderName(strings.TrimSpace(name)) {
+				name = strings.TrimSpace(name)
+				add(strings.Trim(strings.TrimSpace(v), `"`), &source{step: step, kind: fromCookie, key: name, reqPath: reqPath, header: name})
+			}
+			continue
+		}
 		if !usefulResponseHeader(n) {
 			continue
 		}
