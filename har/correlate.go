@@ -169,7 +169,7 @@ func (c *correlator) request(s *step) {
 	}
 	c.headers(s)
 	c.body(s)
-	if st := s.final.Response.Status; st >= 400 {
+	if st := s.final.Response.Status; st >= 400 && st <= 599 {
 		s.status = st
 	}
 	s.logout = containsAny(s.u.Path, logoutWords)

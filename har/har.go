@@ -332,6 +332,9 @@ func (p *parser) entry(i int, raw *rawEntry) (*Entry, error) {
 	if raw.Request.Method == "" || raw.Request.URL == "" {
 		return nil, errors.New("the request has no method or no url")
 	}
+	if !validHeaderName(raw.Request.Method) {
+		return nil, fmt.Errorf("%q is not an HTTP method", raw.Request.Method)
+	}
 	if raw.Response == nil {
 		return nil, fmt.Errorf("%s has no response (a HAR entry needs one; save the recording again after the page finished loading)", what)
 	}

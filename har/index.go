@@ -42,6 +42,13 @@ type source struct {
 	tag, attr      string // fromHTML
 	idAttr, idVal  string // fromHTML: the attribute that names the element
 	quote, idQuote byte   // fromHTML: the quotes around the value and the name
+
+	// checked, pattern, nth, found cache htmlPattern: a source's pattern is
+	// built and run over its body once.
+	checked      bool
+	pattern      string
+	patternNth   int
+	patternFound bool
 }
 
 // describe says where the value was found, for comments and the summary.
@@ -298,6 +305,14 @@ func walkHTML(body string, f func(tag, attr, idAttr, idVal string, idQuote byte,
 // match index at which the recorded body holds value. ok is false when
 // the pattern does not find the value in the recorded body.
 func (s *source) htmlPattern(body, value string) (pattern string, nth int, ok bool) {
+	if !s.checked {
+		s.checked = true
+		s.pattern, s.patternNth, s.patternFound = s.buildPattern(body, value)
+	}
+	return s.pattern, s.patternNth, s.patternFound
+}
+
+func (s *source) buildPattern(body, value string) (pattern string, nth int, ok bool) {
 	q := regexp.QuoteMeta(string(s.quote))
 	val := fmt.Sprintf(`\s%s=%s([^%s]*)%s`, regexp.QuoteMeta(s.attr), q, q, q)
 	tag := `<` + regexp.QuoteMeta(s.tag) + `\b[^>]*`
