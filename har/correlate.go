@@ -465,9 +465,15 @@ func (c *correlator) find(v string, w where, dist bool) *source {
 		case "query", "form", "json", "header":
 			keys = []string{normKey(w.key)}
 		}
+		// The collection an "id" must come from: the path segment before
+		// it, or the field's own name (order_id ← POST /orders {"id"}).
+		collection := normKey(singular(w.prev))
+		if nk := normKey(w.key); w.part != "path" && len(nk) > 2 && strings.HasSuffix(nk, "id") {
+			keys, collection = append(keys, "id"), nk[:len(nk)-2]
+		}
 		for _, k := range keys {
 			for _, s := range c.ix.m[v+"\x00"+k] {
-				if k == "id" && normKey(singular(w.prev)) != normKey(singular(lastSegment(s.reqPath))) {
+				if k == "id" && collection != normKey(singular(lastSegment(s.reqPath))) {
 					continue
 				}
 				cands = append(cands, s)

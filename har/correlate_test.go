@@ -128,6 +128,16 @@ func TestCorrelationFinder(t *testing.T) {
 			notYAML: []string{"item_id"},
 		},
 		{
+			// The same id sent as a field named after its collection.
+			name: "created id to a named field",
+			exs: []ex{
+				{method: "POST", url: "http://shop.test/api/orders", status: 201, respMime: jsonType, respBody: `{"id":42}`},
+				{method: "POST", url: "http://shop.test/api/payments", reqMime: jsonType, reqBody: `{"order_id":42,"amount":42}`, respMime: jsonType, respBody: `{}`},
+			},
+			want: []correlated{{"order_id", "POST /api/orders (step 1): JSON $.id", 0, "42"}},
+			yaml: []string{`json: {"order_id": "${int(order_id)}", "amount": 42}`},
+		},
+		{
 			// Short and common values are not correlated by chance; the
 			// same JSON member name ties one.
 			name: "short values only when tied by name",
