@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/loadrun/loadrun/internal/suggest"
 )
 
 // Exit codes: a pipeline reads them.
@@ -50,11 +52,25 @@ Usage:
   loadrun version                print the version
 `
 
+// commands are the subcommands, for suggestions.
+var commands = []string{"run", "validate", "debug", "import", "demo", "report", "version", "help"}
+
 func run(args []string, e env) int {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage
 	}
+	if len(args) > 1 && helpRequested(args[1:]) {
+		// Help is what was asked for: it goes to stdout, and the run is
+		// a success (`loadrun run --help | less`, CI checks).
+		e.stderr = e.stdout
+		dispatch(args, e)
+		return exitOK
+	}
+	return dispatch(args, e)
+}
+
+func dispatch(args []string, e env) int {
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], e)
@@ -68,13 +84,17 @@ func run(args []string, e env) int {
 		return demoCmd(args[1:], e)
 	case "report":
 		return reportCmd(args[1:], e)
-	case "version", "--version":
+	case "version", "--version", "-V":
 		fmt.Fprintln(e.stdout, "loadrun", version)
 		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "loadrun: unknown command %q\n\n%s", args[0], usage)
+	hint := ""
+	if s := suggest.Closest(args[0], commands); s != "" {
+		hint = fmt.Sprintf("; did you mean %q?", s)
+	}
+	fmt.Fprintf(e.stderr, "loadrun: unknown command %q%s\n\n%s", args[0], hint, usage)
 	return exitUsage
 }
