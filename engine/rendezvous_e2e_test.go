@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
@@ -124,55 +125,57 @@ func TestRendezvousGroups(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			apart := time.Duration(float64(tt.size) / tt.rate * float64(time.Second))
-			app, host := demoTarget(t)
-			src := flashSale(tt.rdv, fmt.Sprintf("{constant: %s}", 2*apart))
-			snap := runToEnd(t, src, host, tt.users, tt.rate, engine.Options{Iterations: tt.iterations})
+			synctest.Test(t, func(t *testing.T) {
+				apart := time.Duration(float64(tt.size) / tt.rate * float64(time.Second))
+				app, dial := virtualDemo(t)
+				src := flashSale(tt.rdv, fmt.Sprintf("{constant: %s}", 2*apart))
+				snap := runToEnd(t, src, vhost, tt.users, tt.rate, engine.Options{Iterations: tt.iterations, Dial: dial})
 
-			if snap.Total.Failures != 0 {
-				t.Errorf("%d of %d requests failed: %v", snap.Total.Failures, snap.Total.Requests, errorsOf(snap))
-			}
-			wantGroups := int(tt.iterations) / tt.size
-			times := arrivalTimes(app, "buy")
-			if len(times) != int(tt.iterations) {
-				t.Fatalf("the server saw %d arrivals, want %d (one per iteration)", len(times), tt.iterations)
-			}
-			cs := clusters(times, apart/2)
-			var sizes []int
-			for _, c := range cs {
-				sizes = append(sizes, len(c))
-			}
-			if len(cs) != wantGroups {
-				t.Fatalf("the server saw %d groups of sizes %v, want %d groups of %d", len(cs), sizes, wantGroups, tt.size)
-			}
-			for i, n := range sizes {
-				if n != tt.size {
-					t.Errorf("group %d: %d arrivals at the server, want %d (all sizes: %v)", i+1, n, tt.size, sizes)
+				if snap.Total.Failures != 0 {
+					t.Errorf("%d of %d requests failed: %v", snap.Total.Failures, snap.Total.Requests, errorsOf(snap))
 				}
-			}
-			sp := spreads(cs)
-			med, worst := medianMax(sp)
-			t.Logf("%d groups of %v; arrival spread at the server: median %s, max %s (all: %v)", len(cs), sizes, med, worst, sp)
-			// A released group is woken by one broadcast; its members then
-			// send one request each on kept-alive connections. 100 ms is far
-			// above what that takes even on a loaded 2-core machine under
-			// -race, and far below the interval between groups.
-			if worst >= 100*time.Millisecond {
-				t.Errorf("a group's arrivals spread over %s at the server, want < 100ms (spreads: %v)", worst, sp)
-			}
+				wantGroups := int(tt.iterations) / tt.size
+				times := arrivalTimes(app, "buy")
+				if len(times) != int(tt.iterations) {
+					t.Fatalf("the server saw %d arrivals, want %d (one per iteration)", len(times), tt.iterations)
+				}
+				cs := clusters(times, apart/2)
+				var sizes []int
+				for _, c := range cs {
+					sizes = append(sizes, len(c))
+				}
+				if len(cs) != wantGroups {
+					t.Fatalf("the server saw %d groups of sizes %v, want %d groups of %d", len(cs), sizes, wantGroups, tt.size)
+				}
+				for i, n := range sizes {
+					if n != tt.size {
+						t.Errorf("group %d: %d arrivals at the server, want %d (all sizes: %v)", i+1, n, tt.size, sizes)
+					}
+				}
+				sp := spreads(cs)
+				med, worst := medianMax(sp)
+				t.Logf("%d groups of %v; arrival spread at the server: median %s, max %s (all: %v)", len(cs), sizes, med, worst, sp)
+				// A released group is woken by one broadcast; its members then
+				// send one request each on kept-alive connections. 100 ms is far
+				// above what that takes even on a loaded 2-core machine under
+				// -race, and far below the interval between groups.
+				if worst >= 100*time.Millisecond {
+					t.Errorf("a group's arrivals spread over %s at the server, want < 100ms (spreads: %v)", worst, sp)
+				}
 
-			r := rendezvousOf(t, snap, "buy")
-			got := [4]int64{r.Groups, r.ByCount, r.ByTimeout, r.ByShortfall}
-			want := [4]int64{int64(wantGroups), int64(wantGroups), 0, 0}
-			if got != want {
-				t.Errorf("groups, by count, by timeout, by shortfall = %v, want %v", got, want)
-			}
-			if r.Sizes.TotalCount() != int64(wantGroups) || r.Sizes.Min() != int64(tt.size) || r.Sizes.Max() != int64(tt.size) {
-				t.Errorf("sizes: %d groups from %d to %d, want %d groups of exactly %d", r.Sizes.TotalCount(), r.Sizes.Min(), r.Sizes.Max(), wantGroups, tt.size)
-			}
-			if got := r.Wait.TotalCount(); got != tt.iterations {
-				t.Errorf("%d waits recorded, want %d (one per arrival)", got, tt.iterations)
-			}
+				r := rendezvousOf(t, snap, "buy")
+				got := [4]int64{r.Groups, r.ByCount, r.ByTimeout, r.ByShortfall}
+				want := [4]int64{int64(wantGroups), int64(wantGroups), 0, 0}
+				if got != want {
+					t.Errorf("groups, by count, by timeout, by shortfall = %v, want %v", got, want)
+				}
+				if r.Sizes.TotalCount() != int64(wantGroups) || r.Sizes.Min() != int64(tt.size) || r.Sizes.Max() != int64(tt.size) {
+					t.Errorf("sizes: %d groups from %d to %d, want %d groups of exactly %d", r.Sizes.TotalCount(), r.Sizes.Min(), r.Sizes.Max(), wantGroups, tt.size)
+				}
+				if got := r.Wait.TotalCount(); got != tt.iterations {
+					t.Errorf("%d waits recorded, want %d (one per arrival)", got, tt.iterations)
+				}
+			})
 		})
 	}
 }
@@ -182,7 +185,11 @@ func TestRendezvousGroups(t *testing.T) {
 // first arrival: groups are released short by the timeout, and whoever
 // waited longest waited the timeout.
 func TestRendezvousTimeout(t *testing.T) {
-	app, host := demoTarget(t)
+	synctest.Test(t, testRendezvousTimeout)
+}
+
+func testRendezvousTimeout(t *testing.T) {
+	app, dial := virtualDemo(t)
 	src := `
 users:
   - name: Buyer
@@ -195,7 +202,7 @@ users:
           - request: {method: POST, url: /cart, query: {group: buy}, name: buy}
 `
 	const iterations = 20
-	snap := runToEnd(t, src, host, 10, 0, engine.Options{Iterations: iterations})
+	snap := runToEnd(t, src, vhost, 10, 0, engine.Options{Iterations: iterations, Dial: dial})
 	r := rendezvousOf(t, snap, "buy")
 	t.Logf("groups %d: by count %d, by timeout %d, by shortfall %d; sizes %d..%d",
 		r.Groups, r.ByCount, r.ByTimeout, r.ByShortfall, r.Sizes.Min(), r.Sizes.Max())
@@ -212,11 +219,11 @@ users:
 		t.Errorf("%d waits recorded, want %d (one per arrival)", got, iterations)
 	}
 	// The first arrival of a group released by the timeout waited all of
-	// it; no one waits much longer, as the timeout runs from that arrival.
-	// The histogram keeps 3 significant digits, hence 299 ms.
+	// it, and no one longer, as the timeout runs from that arrival (exact
+	// in virtual time; the histogram keeps 3 significant digits).
 	longest := time.Duration(r.Wait.Max()) * time.Microsecond
-	if longest < 299*time.Millisecond || longest > 1300*time.Millisecond {
-		t.Errorf("the longest wait was %s, want the 300ms timeout (299ms .. 1.3s)", longest)
+	if longest < 299*time.Millisecond || longest > 301*time.Millisecond {
+		t.Errorf("the longest wait was %s, want the 300ms timeout", longest)
 	}
 	if got := len(arrivalTimes(app, "buy")); got != iterations {
 		t.Errorf("the server saw %d arrivals, want %d: every released user buys", got, iterations)
@@ -227,17 +234,21 @@ users:
 // 30 s timeout: each time all 3 wait, they are released by shortfall, and
 // the run ends long before a single timeout could have passed.
 func TestRendezvousFewerUsersThanCount(t *testing.T) {
-	app, host := demoTarget(t)
+	synctest.Test(t, testRendezvousFewerUsersThanCount)
+}
+
+func testRendezvousFewerUsersThanCount(t *testing.T) {
+	app, dial := virtualDemo(t)
 	const iterations = 9
 	src := flashSale("{name: buy, count: 50, timeout: 30s}", "{constant: 0s}")
-	r := start(t, src, host, 3, 0, engine.Options{Iterations: iterations})
+	r := start(t, src, vhost, 3, 0, engine.Options{Iterations: iterations, Dial: dial})
 	snap := wait(t, r)
 	begin, end := r.Times()
 	took := end.Sub(begin)
 	t.Logf("3 users, barrier of 50: %d iterations in %s", iterations, took)
-	// A deadlock would last the 30 s timeout at least; 10 s is generous for
-	// 9 iterations of two local requests on any machine.
-	if took > 10*time.Second {
+	// In virtual time the requests take no time: any wait is the barrier's,
+	// and a release by the 30 s timeout would show as 30 s.
+	if took != 0 {
 		t.Errorf("the run took %s; users fewer than the count should be released at once, not after the 30s timeout", took)
 	}
 	rdv := rendezvousOf(t, snap, "buy")
@@ -259,7 +270,11 @@ func TestRendezvousFewerUsersThanCount(t *testing.T) {
 // releases them at once: the run ends well within the 30 s stop timeout,
 // and the released users finish their task (they buy) before they stop.
 func TestRendezvousStopWhileWaiting(t *testing.T) {
-	app, host := demoTarget(t)
+	synctest.Test(t, testRendezvousStopWhileWaiting)
+}
+
+func testRendezvousStopWhileWaiting(t *testing.T) {
+	app, dial := virtualDemo(t)
 	src := `
 users:
   - name: Buyer
@@ -278,7 +293,7 @@ users:
       - steps: [{request: {url: /json}}]
 `
 	const runTime = time.Second
-	r := start(t, src, host, 5, 0, engine.Options{RunTime: runTime, StopTimeout: 30 * time.Second})
+	r := start(t, src, vhost, 5, 0, engine.Options{RunTime: runTime, StopTimeout: 30 * time.Second, Dial: dial})
 	snap := wait(t, r)
 	begin, end := r.Times()
 	took := end.Sub(begin)
@@ -287,8 +302,8 @@ users:
 		t.Errorf("reason %q, want %q", got, want)
 	}
 	// Held by the barrier, the users would be cut only by the 30 s stop
-	// timeout; 5 s past the run time is generous for two local requests.
-	if took > runTime+5*time.Second {
+	// timeout; released at the stop, they end at the run time exactly.
+	if took != runTime {
 		t.Errorf("the run ended %s after it started; stopping must not wait for the barrier", took)
 	}
 	rdv := rendezvousOf(t, snap, "buy")

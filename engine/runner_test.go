@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
@@ -167,9 +168,9 @@ users:
 	}
 }
 
-// TestWaits measures, at the server, the gaps between one user's tasks.
-// Lower bounds are exact (a timer never fires early); upper bounds are
-// generous because a loaded CI machine can delay anything.
+// TestWaits measures, at the server, the gaps between one user's tasks. It
+// runs in virtual time over an in-memory listener, so the gaps are exact:
+// the wait itself (plus the server's own time where it takes any).
 func TestWaits(t *testing.T) {
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ms, err := strconv.Atoi(r.URL.Query().Get("ms")); err == nil {
@@ -185,40 +186,40 @@ func TestWaits(t *testing.T) {
 		meanBelow time.Duration // the mean gap
 	}{
 		// A constant wait separates tasks by at least the wait.
-		{"constant", "{constant: 100ms}", "/t?u=${user_id}", 8, 100 * time.Millisecond, time.Second, 250 * time.Millisecond},
+		{"constant", "{constant: 100ms}", "/t?u=${user_id}", 8, 100 * time.Millisecond, 100 * time.Millisecond, 101 * time.Millisecond},
 		// A random wait stays within [min, max] plus the exchange itself.
-		{"between", "{min: 20ms, max: 60ms}", "/t?u=${user_id}", 25, 20 * time.Millisecond, time.Second, 200 * time.Millisecond},
+		{"between", "{min: 20ms, max: 60ms}", "/t?u=${user_id}", 25, 20 * time.Millisecond, 60 * time.Millisecond, 60 * time.Millisecond},
 		// Pacing keeps start-to-start at 200 ms although a task takes 100 ms;
-		// waiting 200 ms after the task instead would give 300 ms gaps. A
-		// single gap may be short by the first request's dial time.
-		{"pacing", "{pacing: 200ms}", "/t?u=${user_id}&ms=100", 8, 150 * time.Millisecond, time.Second, 250 * time.Millisecond},
+		// waiting 200 ms after the task instead would give 300 ms gaps.
+		{"pacing", "{pacing: 200ms}", "/t?u=${user_id}&ms=100", 8, 200 * time.Millisecond, 200 * time.Millisecond, 201 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rc recorder
-			srv := httptest.NewServer(rc.wrap(slow))
-			defer srv.Close()
-			src := fmt.Sprintf(`
+			synctest.Test(t, func(t *testing.T) {
+				var rc recorder
+				dial := virtualHost(t, rc.wrap(slow))
+				src := fmt.Sprintf(`
 users:
   - name: U
     wait: %s
     tasks:
       - steps: [{request: {url: "%s"}}]
 `, tt.wait, tt.url)
-			runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: tt.iters})
-			hs := rc.all()
-			if int64(len(hs)) != tt.iters {
-				t.Fatalf("server saw %d requests, want %d", len(hs), tt.iters)
-			}
-			g := gaps(hs)
-			for i, d := range g {
-				if d < tt.min || d > tt.max {
-					t.Errorf("gap %d: %s, want within [%s, %s]", i, d, tt.min, tt.max)
+				runToEnd(t, src, vhost, 1, 0, engine.Options{Iterations: tt.iters, Dial: dial})
+				hs := rc.all()
+				if int64(len(hs)) != tt.iters {
+					t.Fatalf("server saw %d requests, want %d", len(hs), tt.iters)
 				}
-			}
-			if m := mean(g); m >= tt.meanBelow {
-				t.Errorf("mean gap %s, want below %s (gaps %v)", m, tt.meanBelow, g)
-			}
+				g := gaps(hs)
+				for i, d := range g {
+					if d < tt.min || d > tt.max {
+						t.Errorf("gap %d: %s, want within [%s, %s]", i, d, tt.min, tt.max)
+					}
+				}
+				if m := mean(g); m >= tt.meanBelow {
+					t.Errorf("mean gap %s, want below %s (gaps %v)", m, tt.meanBelow, g)
+				}
+			})
 		})
 	}
 }
@@ -227,16 +228,19 @@ users:
 // the same time: 30 uniform draws over 40 ms all within 5 ms of each other
 // has a probability far below 1e-20.
 func TestRandomWaitVaries(t *testing.T) {
+	synctest.Test(t, testRandomWaitVaries)
+}
+
+func testRandomWaitVaries(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: U
     wait: {min: 10ms, max: 50ms}
     tasks: [{steps: [{request: {url: /t}}]}]
 `
-	runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: 31})
+	runToEnd(t, src, vhost, 1, 0, engine.Options{Iterations: 31, Dial: dial})
 	g := gaps(rc.all())
 	sort.Slice(g, func(i, j int) bool { return g[i] < g[j] })
 	if spread := g[len(g)-1] - g[0]; spread < 5*time.Millisecond {
@@ -244,22 +248,26 @@ users:
 	}
 }
 
-// TestSpawnRate starts 10 users at 20 per second: one every 50 ms, so the
-// last user's first request comes about 450 ms after the first user's.
+// TestSpawnRate starts 10 users at 20 per second: one every 50 ms, so in
+// virtual time user n's first request comes exactly (n-1)·50 ms after the
+// first user's.
 func TestSpawnRate(t *testing.T) {
+	synctest.Test(t, testSpawnRate)
+}
+
+func testSpawnRate(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: U
     wait: {constant: 50ms}
     tasks: [{steps: [{request: {url: "/t?u=${user_id}"}}]}]
 `
-	r := start(t, src, srv.URL, 10, 20, engine.Options{})
+	r := start(t, src, vhost, 10, 20, engine.Options{Dial: dial})
 	deadline := time.Now().Add(runLimit)
 	for len(rc.byUser()) < 10 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	r.Stop()
 	wait(t, r)
@@ -275,15 +283,10 @@ users:
 		t.Fatalf("%d users sent a request, want 10", len(first))
 	}
 	for id := 2; id <= 10; id++ {
-		// User id is spawned (id-1)*50ms after user 1; allow 40 ms for
-		// user 1's own first request being slower (it dials too).
-		want := time.Duration(id-1)*50*time.Millisecond - 40*time.Millisecond
-		if got := first[id].Sub(first[1]); got < want {
-			t.Errorf("user %d's first request came %s after user 1's, want at least %s", id, got, want)
+		want := time.Duration(id-1) * 50 * time.Millisecond
+		if got := first[id].Sub(first[1]); got != want {
+			t.Errorf("user %d's first request came %s after user 1's, want %s", id, got, want)
 		}
-	}
-	if span := first[10].Sub(first[1]); span < 350*time.Millisecond || span > 5*time.Second {
-		t.Errorf("first requests spread over %s, want about 450ms (at least 350ms)", span)
 	}
 }
 
@@ -386,14 +389,17 @@ users:
 // end by run time + stop timeout, with the cut requests counted as cut at
 // end of run.
 func TestRunTime(t *testing.T) {
+	synctest.Test(t, testRunTime)
+}
+
+func testRunTime(t *testing.T) {
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(5 * time.Second):
 		case <-r.Context().Done():
 		}
 	})
-	srv := httptest.NewServer(slow)
-	defer srv.Close()
+	dial := virtualHost(t, slow)
 	src := `
 users:
   - name: U
@@ -402,16 +408,16 @@ users:
 `
 	const runTime, stopTimeout = 300 * time.Millisecond, 300 * time.Millisecond
 	begin := time.Now()
-	r := start(t, src, srv.URL, 3, 0, engine.Options{RunTime: runTime, StopTimeout: stopTimeout})
+	r := start(t, src, vhost, 3, 0, engine.Options{RunTime: runTime, StopTimeout: stopTimeout, Dial: dial})
 	snap := wait(t, r)
 	took := time.Since(begin)
 	if took < runTime {
 		t.Errorf("run ended after %s, before its run time %s", took, runTime)
 	}
-	// One second of slack for a loaded machine; the 5 s handler is what a
-	// broken stop would wait for.
-	if limit := runTime + stopTimeout + time.Second; took > limit {
-		t.Errorf("run took %s, want at most %s (run time + stop timeout + 1s)", took, limit)
+	// In virtual time, exactly: the 5 s handler is what a broken stop
+	// would wait for.
+	if limit := runTime + stopTimeout; took != limit {
+		t.Errorf("run took %s, want %s (run time + stop timeout)", took, limit)
 	}
 	if got, want := r.Reason(), "run time reached"; got != want {
 		t.Errorf("reason: got %q, want %q", got, want)

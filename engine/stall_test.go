@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
+	"github.com/loadrun/loadrun/internal/memnet"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 )
@@ -181,7 +183,6 @@ func TestStallWarningsMergedHistory(t *testing.T) {
 // that one stall to be reported from the real per-second history, and
 // nothing from the run without it.
 func TestStallFoundInThinkTimeRun(t *testing.T) {
-	t.Parallel()
 	tests := []struct {
 		name  string
 		stall bool
@@ -194,29 +195,38 @@ func TestStallFoundInThinkTimeRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			snap := thinkRun(t, tt.stall)
-			got := stallWarnings(snap)
-			ok := len(got) == tt.want
-			for _, w := range got {
-				ok = ok && strings.Contains(w, "while p99 rose to")
-			}
-			if !ok {
-				var h []string
-				for _, p := range snap.History {
-					h = append(h, fmt.Sprintf("%s users=%d rps=%.1f p99=%s s=%.2f", p.Time.Format("15:04:05.000"), p.Users, p.RPS, p.P99, p.Seconds))
+			synctest.Test(t, func(t *testing.T) {
+				snap := thinkRun(t, tt.stall)
+				got := stallWarnings(snap)
+				ok := len(got) == tt.want
+				for _, w := range got {
+					ok = ok && strings.Contains(w, "while p99 rose to")
 				}
-				t.Errorf("got warnings %q, want %d with a p99 rise; history:\n%s", got, tt.want, strings.Join(h, "\n"))
-			}
+				if !ok {
+					var h []string
+					for _, p := range snap.History {
+						h = append(h, fmt.Sprintf("%s users=%d rps=%.1f p99=%s s=%.2f", p.Time.Format("15:04:05.000"), p.Users, p.RPS, p.P99, p.Seconds))
+					}
+					t.Errorf("got warnings %q, want %d with a p99 rise; history:\n%s", got, tt.want, strings.Join(h, "\n"))
+				}
+			})
 		})
 	}
 }
 
 // thinkRun is a 7 s run of 10 users with 50 ms think time against the demo
-// target, stalled for 500 ms at 3 s when stall is set.
+// target (answering in 2 ms), stalled for 500 ms at 3 s when stall is set.
+// It runs in virtual time (call it in a synctest bubble) over an in-memory
+// listener: the machine's load cannot make a stall or hide one.
 func thinkRun(t *testing.T, stall bool) *stats.Snapshot {
 	t.Helper()
-	srv := httptest.NewServer(demo.New(demo.Options{}))
+	app := demo.New(demo.Options{})
+	l := memnet.Listen()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+		app.ServeHTTP(w, r)
+	})}
+	go srv.Serve(l)
 	defer srv.Close()
 	sc, err := scenario.Parse("think.yaml", []byte(`
 name: think
@@ -228,22 +238,22 @@ users:
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Compile(sc, CompileOptions{Host: srv.URL})
+	plan, err := Compile(sc, CompileOptions{Host: "http://app.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewRunner(plan, Options{RunTime: 7 * time.Second})
+	r := NewRunner(plan, Options{RunTime: 7 * time.Second, Dial: l.Dial})
 	if err := r.Start(10, 0); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { r.Kill(); <-r.Done() }()
 	if stall {
 		time.Sleep(3 * time.Second)
-		resp, err := http.Post(srv.URL+"/admin/stall?ms=500", "", nil)
-		if err != nil {
-			t.Fatal(err)
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest("POST", "/admin/stall?ms=500", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("stall: HTTP %d", rec.Code)
 		}
-		resp.Body.Close()
 	}
 	select {
 	case <-r.Done():
