@@ -126,9 +126,15 @@ func pctRow(p *printer, e *stats.Entry) {
 	p.line("%s %6d", row, e.Requests)
 }
 
+// MaxConsoleErrors is how many kinds of error the console's error report
+// lists, the most frequent first; a line counts the others, which the CSV
+// and JSON reports list in full.
+const MaxConsoleErrors = 20
+
 // WriteErrors writes Locust's "Error report": each distinct error with how
-// often it happened, as "METHOD name: error text". Nothing is written when
-// there were no errors.
+// often it happened, as "METHOD name: error text", at most
+// MaxConsoleErrors of them and then an "N more kinds" line. Nothing is
+// written when there were no errors.
 func WriteErrors(w io.Writer, s *stats.Snapshot) error {
 	p := &printer{w: w}
 	if len(s.Errors) == 0 {
@@ -138,8 +144,16 @@ func WriteErrors(w io.Writer, s *stats.Snapshot) error {
 	p.line("Error report")
 	p.line("%-18s %s", "# occurrences", "Error")
 	p.line("%s", sep)
-	for _, e := range s.Errors {
+	shown := s.Errors[:min(len(s.Errors), MaxConsoleErrors)]
+	for _, e := range shown {
 		p.line("%-18d %s", e.Count, cell(errorName(e)))
+	}
+	if more := s.Errors[len(shown):]; len(more) > 0 {
+		var n int64
+		for _, e := range more {
+			n += e.Count
+		}
+		p.line("%-18d %d more kinds of error (every one is in the CSV and JSON reports)", n, len(more))
 	}
 	p.line("%s", sep)
 	p.line("")

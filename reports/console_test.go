@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -206,6 +207,43 @@ func checkGaps(t *testing.T, r []rune, bars []int) {
 	for _, i := range bars {
 		if i < len(r) && r[i] != ' ' && r[i] != '|' {
 			t.Errorf("column %d is %q, want a gap:\n%s", i, r[i], string(r))
+		}
+	}
+}
+
+// TestErrorsCapped: the console lists the most frequent kinds of error and
+// counts the rest on one line, so a run with many kinds does not flood the
+// terminal.
+func TestErrorsCapped(t *testing.T) {
+	tests := []struct {
+		kinds    int
+		wantRows int
+		wantMore string
+	}{
+		{0, 0, ""},                               // no error: no report
+		{3, 3, ""},                               // few kinds: all listed
+		{MaxConsoleErrors, MaxConsoleErrors, ""}, // exactly the cap: all listed
+		{MaxConsoleErrors + 5, MaxConsoleErrors, "15                 5 more kinds of error (every one is in the CSV and JSON reports)"}, // 5 more, 3 each
+	}
+	for _, tt := range tests {
+		s := &stats.Snapshot{}
+		for i := range tt.kinds {
+			// Most frequent first, as the snapshot sorts them.
+			s.Errors = append(s.Errors, &stats.ErrorEntry{Key: stats.Key{Method: "GET", Name: "/"}, Error: fmt.Sprintf("kind %d", i), Count: int64(100 - i)})
+		}
+		for _, e := range s.Errors[min(len(s.Errors), MaxConsoleErrors):] {
+			e.Count = 3
+		}
+		var b bytes.Buffer
+		if err := WriteErrors(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		rows := strings.Count(b.String(), ": kind ")
+		if rows != tt.wantRows {
+			t.Errorf("%d kinds: %d rows listed, want %d", tt.kinds, rows, tt.wantRows)
+		}
+		if got := strings.Contains(b.String(), "more kinds"); got != (tt.wantMore != "") || tt.wantMore != "" && !strings.Contains(b.String(), tt.wantMore+"\n") {
+			t.Errorf("%d kinds: report\n%s\nwant the line %q", tt.kinds, b.String(), tt.wantMore)
 		}
 	}
 }

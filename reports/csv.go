@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/loadrun/loadrun/stats"
 )
@@ -88,7 +90,7 @@ func WriteStatsCSV(w io.Writer, s *stats.Snapshot) error {
 
 func statsCSVRow(e *stats.Entry, s *stats.Snapshot) []string {
 	el := s.Duration()
-	row := []string{e.Method, e.Name, itoa(e.Requests), itoa(e.Failures),
+	row := []string{csvText(e.Method), csvText(e.Name), itoa(e.Requests), itoa(e.Failures),
 		decimal(ms(e.Median())), decimal(avgMs(e)), decimal(ms(e.MinTime)), decimal(ms(e.MaxTime)),
 		decimal(e.AvgContentBytes()), decimal(e.RPS(el)), decimal(e.FailPerSec(el))}
 	return append(row, percentileCells(e)...)
@@ -155,13 +157,12 @@ func historyPercentile(p stats.Point, q float64) string {
 
 // WriteFailuresCSV writes Locust's PREFIX_failures.csv: each distinct error
 // of each request name with its count, most frequent first. Error texts
-// come from the target and are written unmodified (the CSV encoder quotes
-// them).
+// come from the target; they are written as csvText makes them safe.
 func WriteFailuresCSV(w io.Writer, s *stats.Snapshot) error {
 	c := csv.NewWriter(w)
 	rows := [][]string{{"Method", "Name", "Error", "Occurrences"}}
 	for _, e := range s.Errors {
-		rows = append(rows, []string{e.Method, e.Name, e.Error, itoa(e.Count)})
+		rows = append(rows, []string{csvText(e.Method), csvText(e.Name), csvText(e.Error), itoa(e.Count)})
 	}
 	return writeAll(c, rows)
 }
@@ -180,7 +181,7 @@ func WriteChecksCSV(w io.Writer, s *stats.Snapshot) error {
 	c := csv.NewWriter(w)
 	rows := [][]string{{"Type", "Name", "Check", "Pass Count", "Fail Count", "Pass Ratio"}}
 	for _, k := range s.Checks {
-		rows = append(rows, []string{k.Request.Method, k.Request.Name, k.Name, itoa(k.Pass), itoa(k.Fail), decimal(passRatio(k))})
+		rows = append(rows, []string{csvText(k.Request.Method), csvText(k.Request.Name), csvText(k.Name), itoa(k.Pass), itoa(k.Fail), decimal(passRatio(k))})
 	}
 	return writeAll(c, rows)
 }
@@ -196,3 +197,36 @@ func writeAll(c *csv.Writer, rows [][]string) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// csvText makes text that came from a scenario or a target (request names,
+// error messages, check names) safe in a spreadsheet: control characters
+// are escaped as \n, \r, \t or \u00XX so that a row stays one line and
+// nothing reaches a terminal that prints the file; a cell that would begin
+// with =, +, - or @ gets a leading apostrophe, so that Excel, LibreOffice
+// and Google Sheets show it as text instead of running it as a formula (a
+// tab or CR at the start is escaped already). Everything else is kept.
+func csvText(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) && (s == "" || !strings.ContainsRune("=+-@", rune(s[0]))) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	if out != "" && strings.ContainsRune("=+-@", rune(out[0])) {
+		out = "'" + out
+	}
+	return out
+}

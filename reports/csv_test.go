@@ -3,12 +3,14 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loadrun/loadrun/stats"
 )
@@ -88,8 +90,10 @@ func TestStatsCSVNumbers(t *testing.T) {
 	col := func(name string) int { return slices.Index(statsColumns, name) }
 	for i, e := range entries {
 		row := rows[i+1]
-		if row[0] != e.Method || row[1] != e.Name {
-			t.Errorf("row %d is %q %q, want %q %q (names unmodified)", i, row[0], row[1], e.Method, e.Name)
+		// Names are kept except for control characters (escaped) and a
+		// formula's first character (see csvText).
+		if row[0] != csvText(e.Method) || row[1] != csvText(e.Name) {
+			t.Errorf("row %d is %q %q, want %q %q", i, row[0], row[1], csvText(e.Method), csvText(e.Name))
 		}
 		for name, want := range map[string]int64{"Request Count": e.Requests, "Failure Count": e.Failures} {
 			if got := row[col(name)]; got != itoa(want) {
@@ -220,7 +224,7 @@ func TestFailuresAndChecksCSV(t *testing.T) {
 		t.Fatalf("%d failure rows, want %d", len(rows)-1, len(s.Errors))
 	}
 	for i, e := range s.Errors {
-		want := []string{e.Method, e.Name, e.Error, itoa(e.Count)} // newlines and tabs kept: the encoder quotes them
+		want := []string{csvText(e.Method), csvText(e.Name), csvText(e.Error), itoa(e.Count)} // newlines and tabs escaped
 		if !slices.Equal(rows[i+1], want) {
 			t.Errorf("failure row %d = %q, want %q", i, rows[i+1], want)
 		}
@@ -234,6 +238,64 @@ func TestFailuresAndChecksCSV(t *testing.T) {
 		want := []string{c.Request.Method, c.Request.Name, c.Name, itoa(c.Pass), itoa(c.Fail), decimal(passRatio(c))}
 		if !slices.Equal(rows[i+1], want) {
 			t.Errorf("check row %d = %q, want %q", i, rows[i+1], want)
+		}
+	}
+}
+
+// TestCSVTextSafe: text from scenarios and targets never runs as a
+// spreadsheet formula and never breaks a row or reaches a terminal as a
+// control sequence.
+func TestCSVTextSafe(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"/api/items", "/api/items"},                                          // ordinary text is kept
+		{"=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"}, // a formula
+		{"+1+1", "'+1+1"},                            // plus
+		{"-2+3", "'-2+3"},                            // minus
+		{"@SUM(A1)", "'@SUM(A1)"},                    // at
+		{"\t=1", `\t=1`},                             // a leading tab is escaped, so it is text
+		{"\r=1", `\r=1`},                             // a leading CR too
+		{"line1\nline2", `line1\nline2`},             // a newline stays in one row
+		{"\x1b]0;pwned\x07", `\u001B]0;pwned\u0007`}, // an OSC sequence is shown, not run
+		{"a=b", "a=b"},                               // = inside is harmless
+		{"", ""},                                     // empty
+		{"é—ü", "é—ü"},                               // Unicode text is kept
+	}
+	for _, tt := range tests {
+		if got := csvText(tt.in); got != tt.want {
+			t.Errorf("csvText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestCSVFilesSafe: a hostile request name, error text and check name are
+// written safely in every CSV file that carries them.
+func TestCSVFilesSafe(t *testing.T) {
+	st := stats.New(time.Unix(0, 0), 1)
+	k := stats.Key{Method: "GET", Name: "=cmd|' /C calc'!A0"}
+	r := st.Recorder(0)
+	r.Request(k, time.Millisecond, 0, "@evil\r\nsecond line")
+	r.Check(k, "+check", false)
+	st.Tick(time.Unix(1, 0))
+	s := st.Snapshot(time.Unix(1, 0))
+	for name, write := range map[string]func(io.Writer, *stats.Snapshot) error{
+		"stats": WriteStatsCSV, "history": WriteHistoryCSV, "failures": WriteFailuresCSV, "checks": WriteChecksCSV,
+	} {
+		var b bytes.Buffer
+		if err := write(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, rec := range recs {
+			for _, c := range rec {
+				if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) || strings.ContainsAny(c, "\r\n") {
+					t.Errorf("%s: unsafe cell %q", name, c)
+				}
+			}
 		}
 	}
 }

@@ -71,10 +71,11 @@ func fixture() (Run, *stats.Snapshot) {
 		Users: 5, SpawnRate: 5, RunTime: 6 * time.Second,
 		Start: t0, End: t0.Add(6 * time.Second), Version: "0.1.0",
 		Thresholds: []thresholds.Result{
-			{Rule: "p95 < 300ms", Value: "11ms", Pass: true},
-			{Request: "GET /status/503", Rule: "fail_ratio < 1%", Value: "100%", Message: "100% of 40 requests failed", Aborted: true},
-			{Request: "GET /missing", Rule: "p99 < 1s", Message: "no samples for GET /missing"},
+			{Rule: "p95 < 300ms", Metric: "p95", Value: "11ms", Pass: true},
+			{Request: "GET /status/503", Rule: "fail_ratio < 1%", Metric: "fail_ratio", Value: "100%", Message: "100% of 40 requests failed", Aborted: true},
+			{Request: "GET /missing", Rule: "p99 < 1s", Metric: "p99", Message: "no samples for GET /missing"},
 		},
+		Verdict:  Verdict{ExitCode: 1, Reason: `2 of 3 thresholds failed: "GET /status/503: fail_ratio < 1%" (100% of 40 requests failed)`},
 		Warnings: []string{"3 iterations of browse started late"},
 	}
 	return run, s

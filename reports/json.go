@@ -35,6 +35,7 @@ type summaryJSON struct {
 	Aggregated     *entryJSON       `json:"aggregated"`
 	Errors         []errorJSON      `json:"errors"`
 	Checks         []checkJSON      `json:"checks"`
+	Verdict        *verdictJSON     `json:"verdict"`
 	Thresholds     []thresholdJSON  `json:"thresholds"`
 	Rendezvous     []rendezvousJSON `json:"rendezvous"`
 	Pacing         []pacingJSON     `json:"pacing"`
@@ -124,9 +125,18 @@ type checkJSON struct {
 	PassRatio float64 `json:"pass_ratio"`
 }
 
+type verdictJSON struct {
+	Pass            bool   `json:"pass"`
+	ExitCode        int    `json:"exit_code"`
+	Reason          string `json:"reason"`
+	DefaultRule     bool   `json:"default_rule"`
+	NothingMeasured bool   `json:"nothing_measured"`
+}
+
 type thresholdJSON struct {
 	Request string `json:"request"`
 	Rule    string `json:"rule"`
+	Metric  string `json:"metric"`
 	Value   string `json:"value"`
 	Pass    bool   `json:"pass"`
 	Message string `json:"message"`
@@ -221,8 +231,12 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		sum.Checks = append(sum.Checks, checkJSON{c.Request.Method, c.Request.Name, c.Name, c.Pass, c.Fail, passRatio(c)})
 	}
 	for _, t := range run.Thresholds {
-		sum.Thresholds = append(sum.Thresholds, thresholdJSON{Request: t.Request, Rule: t.Rule, Value: t.Value,
-			Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
+		sum.Thresholds = append(sum.Thresholds, thresholdJSON{Request: t.Request, Rule: t.Rule, Metric: t.Metric,
+			Value: t.Value, Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
+	}
+	if v := run.Verdict; v.Known() {
+		sum.Verdict = &verdictJSON{Pass: v.Pass, ExitCode: v.ExitCode, Reason: v.Reason,
+			DefaultRule: v.DefaultRule, NothingMeasured: v.NothingMeasured}
 	}
 	for _, r := range s.Rendezvous {
 		avg := 0.0
@@ -372,8 +386,12 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		Iterations: sum.Run.Iterations, Start: sum.Run.Start, End: sum.Run.End, Version: sum.LoadrunVersion,
 		Warnings: runWarnings(sum.Warnings, s)}
 	for _, t := range sum.Thresholds {
-		run.Thresholds = append(run.Thresholds, thresholds.Result{Request: t.Request, Rule: t.Rule, Value: t.Value,
-			Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
+		run.Thresholds = append(run.Thresholds, thresholds.Result{Request: t.Request, Rule: t.Rule, Metric: t.Metric,
+			Value: t.Value, Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})
+	}
+	if v := sum.Verdict; v != nil {
+		run.Verdict = Verdict{Pass: v.Pass, ExitCode: v.ExitCode, Reason: v.Reason,
+			DefaultRule: v.DefaultRule, NothingMeasured: v.NothingMeasured}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Run{}, nil, fmt.Errorf("reading the JSON summary: %w", err)

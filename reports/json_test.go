@@ -230,3 +230,29 @@ func mustEncode(t *testing.T, h *hdrhistogram.PackedHistogram) string {
 	}
 	return string(b)
 }
+
+// TestJSONWithoutVerdict: a summary of schema 1 written before verdicts
+// were recorded still reads, with no verdict (not a failed one).
+func TestJSONWithoutVerdict(t *testing.T) {
+	run, s := fixture()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, run, s); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "verdict")
+	old, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := ReadJSON(bytes.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict.Known() {
+		t.Errorf("verdict %+v, want none", got.Verdict)
+	}
+}

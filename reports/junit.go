@@ -37,6 +37,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -45,10 +46,23 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// WriteJUnit writes the run's verdicts as JUnit XML for CI: a test case per
-// threshold (failed when the rule did not hold) and per checkpoint (failed
-// when any response failed the check). Text from the target is escaped by
-// the encoder; characters XML cannot carry become U+FFFD.
+// Names of the verdict's own test cases.
+const (
+	junitMeasured    = "something was measured"
+	junitDefaultRule = "no request failed (no thresholds: no request may fail)"
+	junitVerdict     = "run verdict"
+)
+
+// WriteJUnit writes the run's verdicts as JUnit XML for CI, so that a CI
+// tool shows green exactly when the exit code is 0: a test case per
+// threshold (failed when the rule did not hold), per checkpoint (failed when
+// any response failed the check, unless a checks threshold rules on
+// checkpoints and passed), and, once the run has a verdict, "something was
+// measured" (failed when nothing was, or the target never answered) and,
+// without thresholds, the default rule "no request failed". A failed
+// verdict that none of those cases shows gets a failed "run verdict" case.
+// Text from the target is escaped by the encoder; characters XML cannot
+// carry become U+FFFD.
 func WriteJUnit(w io.Writer, run Run, s *stats.Snapshot) error {
 	secs := strconv.FormatFloat(max(s.Duration(), 0).Seconds(), 'f', 3, 64)
 	stamp := ""
@@ -72,16 +86,30 @@ func WriteJUnit(w io.Writer, run Run, s *stats.Snapshot) error {
 		}
 		doc.add(suite)
 	}
+	checksRuled := false
+	for _, r := range run.Thresholds {
+		checksRuled = checksRuled || r.OnChecks()
+	}
 	if len(s.Checks) > 0 {
 		suite := junitSuite{Name: prefix + ": checks", Time: secs, Timestamp: stamp}
 		for _, k := range s.Checks {
 			c := junitCase{Classname: "checks." + k.Request.String(), Name: k.Name, Time: "0"}
 			if k.Fail > 0 {
-				c.Failure = checkFailure(k, s.Errors)
+				f := checkFailure(k, s.Errors)
+				if checksRuled {
+					// A checks threshold decides what failed checks mean;
+					// its own case fails if they were too many.
+					c.SystemOut = f.Text + "\n(a checks threshold rules on checkpoints)"
+				} else {
+					c.Failure = f
+				}
 			}
 			suite.add(c)
 		}
 		doc.add(suite)
+	}
+	if v := run.Verdict; v.Known() {
+		doc.add(verdictSuite(v, s, doc.Failures, junitSuite{Name: prefix + ": verdict", Time: secs, Timestamp: stamp}))
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -93,6 +121,34 @@ func WriteJUnit(w io.Writer, run Run, s *stats.Snapshot) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// verdictSuite holds the cases that make the JUnit file agree with the
+// exit code: failedSoFar is how many cases of the other suites failed.
+func verdictSuite(v Verdict, s *stats.Snapshot, failedSoFar int, suite junitSuite) junitSuite {
+	measured := junitCase{Classname: "verdict", Name: junitMeasured, Time: "0"}
+	if v.NothingMeasured || v.ExitCode == 3 {
+		measured.Failure = &junitFailure{Type: "nothing measured", Message: v.Reason, Text: v.Reason}
+	}
+	suite.add(measured)
+	if v.DefaultRule {
+		c := junitCase{Classname: "verdict", Name: junitDefaultRule, Time: "0"}
+		var requests, failures int64
+		if s.Total != nil {
+			requests, failures = s.Total.Requests, s.Total.Failures
+		}
+		if failures > 0 {
+			msg := fmt.Sprintf("%d of %d requests failed", failures, requests)
+			c.Failure = &junitFailure{Type: "default rule", Message: msg, Text: msg}
+		}
+		suite.add(c)
+	}
+	if !v.Pass && failedSoFar+suite.Failures == 0 {
+		msg := fmt.Sprintf("exit code %d: %s", v.ExitCode, v.Reason)
+		suite.add(junitCase{Classname: "verdict", Name: junitVerdict, Time: "0",
+			Failure: &junitFailure{Type: "verdict", Message: msg, Text: msg}})
+	}
+	return suite
 }
 
 func (s *junitSuite) add(c junitCase) {

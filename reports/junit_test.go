@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loadrun/loadrun/stats"
 	"github.com/loadrun/loadrun/thresholds"
@@ -26,9 +27,10 @@ func TestJUnitCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := parseJUnit(t, b.Bytes())
-	// 3 thresholds (2 failed) and 2 checks (1 failed).
-	if doc.Tests != 5 || doc.Failures != 3 || len(doc.Suites) != 2 {
-		t.Fatalf("testsuites: tests=%d failures=%d suites=%d, want 5, 3, 2\n%s", doc.Tests, doc.Failures, len(doc.Suites), b.String())
+	// 3 thresholds (2 failed), 2 checks (1 failed) and the verdict's
+	// "something was measured" (passed).
+	if doc.Tests != 6 || doc.Failures != 3 || len(doc.Suites) != 3 {
+		t.Fatalf("testsuites: tests=%d failures=%d suites=%d, want 6, 3, 3\n%s", doc.Tests, doc.Failures, len(doc.Suites), b.String())
 	}
 	tests := []struct {
 		suite, name, wantFailure string // "" = passed
@@ -107,5 +109,87 @@ func TestJUnitNothingToReport(t *testing.T) {
 	}
 	if doc := parseJUnit(t, b.Bytes()); doc.Tests != 0 || len(doc.Suites) != 0 {
 		t.Errorf("a run without thresholds or checks has %d tests in %d suites, want none", doc.Tests, len(doc.Suites))
+	}
+}
+
+// TestJUnitAgreesWithVerdict: whatever made the run fail, the JUnit file
+// has a failed test case, and a passed run has none, so a CI tool shows
+// green exactly when the exit code is 0.
+func TestJUnitAgreesWithVerdict(t *testing.T) {
+	k := stats.Key{Method: "GET", Name: "/"}
+	snap := func(requests, failures int, checkFails int) *stats.Snapshot {
+		st := stats.New(time.Unix(0, 0), 1)
+		r := st.Recorder(0)
+		for i := range requests {
+			errText := ""
+			if i < failures {
+				errText = "HTTP 500"
+			}
+			r.Request(k, time.Millisecond, 0, errText)
+			r.Check(k, "status 200", i >= checkFails)
+		}
+		return st.Snapshot(time.Unix(1, 0))
+	}
+	checksRule := thresholds.Result{Rule: "checks > 50%", Metric: "checks", Value: "90%", Pass: true}
+	tests := []struct {
+		name       string
+		run        Run
+		s          *stats.Snapshot
+		wantFailed []string // names of the failed cases, in order
+		wantCases  []string // cases that must be there and pass
+	}{
+		// No thresholds, no failure: the default rule passes.
+		{"default rule held", Run{Verdict: Verdict{Pass: true, DefaultRule: true, Reason: "all 10 requests succeeded"}},
+			snap(10, 0, 0), nil, []string{junitMeasured, junitDefaultRule}},
+		// No thresholds, failed requests: the default rule's case fails (the
+		// failed checks too, as no checks rule rules on them).
+		{"default rule broken", Run{Verdict: Verdict{ExitCode: 1, DefaultRule: true, Reason: "3 of 10 requests failed"}},
+			snap(10, 3, 3), []string{"status 200", junitDefaultRule}, []string{junitMeasured}},
+		// Nothing measured: its own case fails, with the reason.
+		{"nothing measured", Run{Verdict: Verdict{ExitCode: 3, DefaultRule: true, NothingMeasured: true, Reason: "nothing was measured: every request was cut"}},
+			snap(0, 0, 0), []string{junitMeasured}, []string{junitDefaultRule}},
+		// The target never answered: exit 3 too.
+		{"never answered", Run{Verdict: Verdict{ExitCode: 3, Reason: "the target never answered: 10 timeouts"},
+			Thresholds: []thresholds.Result{{Rule: "p95 < 1s", Metric: "p95", Value: "1ms", Pass: true}}},
+			snap(10, 0, 0), []string{junitMeasured}, []string{"p95 < 1s"}},
+		// A checks threshold that held rules on failed checks: no red case.
+		{"checks ruled", Run{Verdict: Verdict{Pass: true, Reason: "all 1 thresholds held"}, Thresholds: []thresholds.Result{checksRule}},
+			snap(10, 0, 1), nil, []string{"status 200", "checks > 50%", junitMeasured}},
+		// A failed verdict no other case explains still shows red.
+		{"unexplained failure", Run{Verdict: Verdict{ExitCode: 1, Reason: "interrupted"}, Thresholds: []thresholds.Result{checksRule}},
+			snap(10, 0, 0), []string{junitVerdict}, []string{junitMeasured}},
+		// No verdict (a live run, an old summary): no verdict cases.
+		{"no verdict", Run{}, snap(10, 0, 0), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteJUnit(&b, tt.run, tt.s); err != nil {
+				t.Fatal(err)
+			}
+			doc := parseJUnit(t, b.Bytes())
+			var failed []string
+			passed := map[string]bool{}
+			for _, s := range doc.Suites {
+				for _, c := range s.Cases {
+					if c.Failure != nil {
+						failed = append(failed, c.Name)
+					} else {
+						passed[c.Name] = true
+					}
+				}
+			}
+			if strings.Join(failed, "|") != strings.Join(tt.wantFailed, "|") {
+				t.Errorf("failed cases %q, want %q\n%s", failed, tt.wantFailed, b.String())
+			}
+			for _, name := range tt.wantCases {
+				if !passed[name] {
+					t.Errorf("no passed case %q\n%s", name, b.String())
+				}
+			}
+			if (doc.Failures == 0) != (tt.run.Verdict.Pass || !tt.run.Verdict.Known()) {
+				t.Errorf("%d failures for verdict %+v", doc.Failures, tt.run.Verdict)
+			}
+		})
 	}
 }

@@ -20,3 +20,8 @@ type Verdict struct {
 	// NothingMeasured is true when no request completed or was sent.
 	NothingMeasured bool
 }
+
+// Known reports whether the verdict was decided: a live run, or a summary
+// written before verdicts were recorded, has the zero Verdict, which
+// reports show as no verdict at all rather than as a failure.
+func (v Verdict) Known() bool { return v != Verdict{} }

@@ -76,8 +76,6 @@ func Judge(o Outcome) reports.Verdict {
 				first = describeRule(res)
 			}
 		}
-		// TODO(stats): use thresholds.Result's metric once it carries one,
-		// instead of reading the rule text.
 		if res.OnChecks() {
 			checksRuled = true
 		}

@@ -195,7 +195,7 @@ func (r *Recorder) Request(k Key, elapsed time.Duration, contentBytes int64, err
 	_ = e.hist.RecordValue(us)
 	if errText != "" {
 		e.failures++
-		sh.countError(e.key, errText)
+		sh.countError(e.key, NormalizeError(errText))
 	}
 	sh.mu.Unlock()
 }
@@ -211,7 +211,7 @@ func (r *Recorder) Unsent(k Key, errText string) {
 	e.requests++
 	e.unsent++
 	e.failures++
-	sh.countError(e.key, errText)
+	sh.countError(e.key, NormalizeError(errText))
 	sh.mu.Unlock()
 }
 

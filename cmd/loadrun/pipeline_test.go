@@ -210,12 +210,14 @@ func TestPipeline(t *testing.T) {
 			}
 
 			j := readJUnit(t, junitFile)
-			if j.Tests != len(wantRules)+len(sum.Checks) || j.Failures != len(tt.wantFails) {
-				t.Errorf("JUnit: %d tests, %d failures; want %d (thresholds) + %d (checkpoints) tests, %d failures",
+			// The verdict suite has one case, "something was measured",
+			// which passed: thresholds were given, so no default-rule case.
+			if j.Tests != len(wantRules)+len(sum.Checks)+1 || j.Failures != len(tt.wantFails) {
+				t.Errorf("JUnit: %d tests, %d failures; want %d (thresholds) + %d (checkpoints) + 1 (verdict) tests, %d failures",
 					j.Tests, j.Failures, len(wantRules), len(sum.Checks), len(tt.wantFails))
 			}
-			if len(j.Suites) != 2 {
-				t.Fatalf("JUnit has %d suites, want 2 (thresholds, checks)", len(j.Suites))
+			if len(j.Suites) != 3 {
+				t.Fatalf("JUnit has %d suites, want 3 (thresholds, checks, verdict)", len(j.Suites))
 			}
 			var names, failed []string
 			for _, c := range j.Suites[0].Cases {

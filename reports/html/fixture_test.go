@@ -71,6 +71,7 @@ func fixture(extra func(st *stats.Stats, rec *stats.Recorder)) (reports.Run, *st
 			{Request: "GET /missing", Rule: "p99 < 1s", Message: "no samples for GET /missing"},
 		},
 		Warnings: []string{"1 iteration of browse started late"},
+		Verdict:  reports.Verdict{ExitCode: 1, Reason: `2 of 3 thresholds failed: "GET /status/503: fail_ratio < 1%"`},
 	}
 	return run, s
 }

@@ -64,7 +64,10 @@ func Write(w io.Writer, run reports.Run, s *stats.Snapshot) error {
 // view is what the template shows, formatted in Go so the template stays
 // markup and every number is formatted one way.
 type view struct {
-	Run        runView
+	Run runView
+	// Verdict is the PASSED/FAILED banner; nil when the run has no verdict
+	// (a live run, or a summary written before verdicts were recorded).
+	Verdict    *verdictView
 	Tiles      []tile
 	Warnings   []string
 	Thresholds []thresholdRow
@@ -105,6 +108,25 @@ type runView struct {
 	Iterations                         string
 	Start, End, Duration, Version      string
 	HasFile, HasIterations, HasVersion bool
+}
+
+// verdictView is the run's outcome as the banner shows it.
+type verdictView struct {
+	Pass     bool
+	Label    string // PASSED or FAILED
+	Reason   string
+	ExitCode int
+}
+
+func buildVerdict(v reports.Verdict) *verdictView {
+	if !v.Known() {
+		return nil
+	}
+	label := "FAILED"
+	if v.Pass {
+		label = "PASSED"
+	}
+	return &verdictView{Pass: v.Pass, Label: label, Reason: v.Reason, ExitCode: v.ExitCode}
 }
 
 // tile is one headline number at the top of the page.
@@ -178,6 +200,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 	elapsed := s.Duration()
 	v := &view{
 		Run:       buildRun(run, s),
+		Verdict:   buildVerdict(run.Verdict),
 		Warnings:  reports.Warnings(run, s),
 		Entries:   make([]entryRow, 0, len(s.Entries)),
 		Total:     buildEntry(total, s),

@@ -298,3 +298,53 @@ func TestWriteSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteVerdictBanner: the report opens with the run's verdict, the
+// same one the exit code gives, so nobody reads a failed run as a pass.
+func TestWriteVerdictBanner(t *testing.T) {
+	tests := []struct {
+		name      string
+		verdict   reports.Verdict
+		wantClass string // "" = no banner
+		wantText  string
+	}{
+		// A run that passed.
+		{"passed", reports.Verdict{Pass: true, Reason: "all 3 thresholds held"}, "verdict pass", "PASSED all 3 thresholds held exit code 0"},
+		// A run that failed a rule.
+		{"failed", reports.Verdict{ExitCode: 1, Reason: "12 of 300 requests failed"}, "verdict fail", "FAILED 12 of 300 requests failed exit code 1"},
+		// A run that measured nothing is a failure too.
+		{"nothing measured", reports.Verdict{ExitCode: 3, NothingMeasured: true, Reason: "nothing was measured: every request was cut"},
+			"verdict fail", "FAILED nothing was measured: every request was cut exit code 3"},
+		// Text in the reason is text, never markup.
+		{"escaped", reports.Verdict{ExitCode: 1, Reason: `check "<script>alert(1)</script>" failed`}, "verdict fail",
+			`FAILED check "<script>alert(1)</script>" failed exit code 1`},
+		// No verdict (an old summary): no banner rather than a wrong one.
+		{"unknown", reports.Verdict{}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, s := fixture(nil)
+			run.Verdict = tt.verdict
+			_, doc := render(t, run, s)
+			n := htmlquery.FindOne(doc, "//div[@id='verdict']")
+			if tt.wantClass == "" {
+				if n != nil {
+					t.Errorf("banner %q, want none", htmlquery.InnerText(n))
+				}
+				return
+			}
+			if n == nil {
+				t.Fatal("no verdict banner")
+			}
+			if got := htmlquery.SelectAttr(n, "class"); got != tt.wantClass {
+				t.Errorf("class %q, want %q", got, tt.wantClass)
+			}
+			if got := strings.Join(strings.Fields(htmlquery.InnerText(n)), " "); got != tt.wantText {
+				t.Errorf("banner %q, want %q", got, tt.wantText)
+			}
+			if htmlquery.FindOne(n, ".//script") != nil {
+				t.Error("the reason was written as markup")
+			}
+		})
+	}
+}
