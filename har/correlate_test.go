@@ -61,6 +61,16 @@ func TestCorrelationFinder(t *testing.T) {
 			vars: []string{"comment"},
 		},
 		{
+			// Upper-case markup: the pattern keeps the page's case.
+			name: "html in upper case",
+			exs: []ex{
+				{url: "http://shop.test/old", respMime: htmlType, respBody: `<FORM><INPUT TYPE="hidden" NAME="Ticket" VALUE="TKT-99887766"></FORM>`},
+				{method: "POST", url: "http://shop.test/old", reqMime: formType, reqBody: "Ticket=TKT-99887766", respMime: htmlType, respBody: "<P>ok</P>"},
+			},
+			want: []correlated{{"ticket", `GET /old (step 1): HTML <INPUT NAME="Ticket"> VALUE`, 0, "TKT-99887766"}},
+			yaml: []string{"Ticket: '${ticket}'"},
+		},
+		{
 			// A meta tag's token sent in a header; the naming attribute
 			// comes after the value.
 			name: "html meta tag to header",

@@ -269,14 +269,16 @@ func walkHTML(body string, f func(tag, attr, idAttr, idVal string, idQuote byte,
 		if m[4] < 0 {
 			continue
 		}
-		tag := strings.ToLower(body[m[2]:m[3]])
+		// Names keep their recorded case: the pattern built from them
+		// must match the page as the server writes it.
+		tag := body[m[2]:m[3]]
 		attrs := attrRe.FindAllStringSubmatch(body[m[4]:m[5]], -1)
 		idAttr, idVal, idQuote := "", "", byte('"')
 	naming:
 		for _, want := range namingAttrs {
 			for _, a := range attrs {
 				if strings.EqualFold(a[1], want) && a[2]+a[3] != "" {
-					idAttr, idVal = strings.ToLower(a[1]), a[2]+a[3]
+					idAttr, idVal = a[1], a[2]+a[3]
 					if strings.HasSuffix(a[0], "'") {
 						idQuote = '\''
 					}
@@ -285,8 +287,8 @@ func walkHTML(body string, f func(tag, attr, idAttr, idVal string, idQuote byte,
 			}
 		}
 		for _, a := range attrs {
-			name := strings.ToLower(a[1])
-			if layoutAttrs[name] {
+			name := a[1]
+			if layoutAttrs[strings.ToLower(name)] {
 				continue
 			}
 			quote, raw := byte('"'), a[2]
