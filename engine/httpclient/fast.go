@@ -202,7 +202,9 @@ func (s *fastClient) RoundTrip(req *fasthttp.Request, resp *fasthttp.Response, x
 			continue
 		}
 		if errors.Is(err, errNothingReceived) {
-			err = errors.Unwrap(err)
+			if err = errors.Unwrap(err); err == io.ErrUnexpectedEOF {
+				err = errNoResponse
+			}
 		}
 		return elapsed, err
 	}

@@ -3,7 +3,9 @@ package httpclient
 import (
 	"crypto/tls"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,10 +130,14 @@ func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchan
 		if hop >= MaxRedirects {
 			return total, answered, ErrTooManyRedirects
 		}
+		from := origin(uri)
 		next := uri.String()
 		req.SetRequestURI(next)
 		req.URI().UpdateBytes(loc)
 		req.URI().DisablePathNormalizing = true // the Location as the server wrote it
+		if origin(req.URI()) != from {
+			stripCredentials(&req.Header)
+		}
 		if code == 301 || code == 302 || code == 303 {
 			if !req.Header.IsHead() {
 				req.Header.SetMethod("GET")
@@ -146,6 +152,41 @@ func (s *Session) Send(req *fasthttp.Request, resp *fasthttp.Response, x *Exchan
 // ErrTooManyRedirects fails a request that was redirected more than
 // MaxRedirects times.
 var ErrTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
+
+// origin is a URL's scheme, host and port (RFC 6454), the unit that
+// credentials are scoped to.
+func origin(u *fasthttp.URI) string {
+	isTLS := string(u.Scheme()) == "https"
+	_, addr := hostAndAddr(strings.ToLower(string(u.Host())), isTLS)
+	return string(u.Scheme()) + "://" + addr
+}
+
+// keptAcrossOrigins are the request header fields that follow a redirect
+// to another origin. Every other field the scenario set goes: Authorization,
+// Proxy-Authorization and Cookie as browsers, curl and net/http drop them,
+// and any custom field (X-Api-Key, X-Auth-Token, …), which may carry a
+// credential too. The new origin's own cookies come from the jar.
+var keptAcrossOrigins = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true,
+	"Cache-Control": true, "Pragma": true, "User-Agent": true,
+	"Content-Type": true, "Content-Language": true, "Content-Length": true,
+	"Host": true,
+}
+
+// stripCredentials drops the header fields that must not follow a
+// redirect to another origin.
+func stripCredentials(h *fasthttp.RequestHeader) {
+	var drop []string
+	for k := range h.All() {
+		if name := string(k); !keptAcrossOrigins[http.CanonicalHeaderKey(name)] {
+			drop = append(drop, name)
+		}
+	}
+	for _, name := range drop {
+		h.Del(name)
+	}
+	h.DelAllCookies()
+}
 
 func isRedirect(code int) bool {
 	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
