@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
@@ -306,10 +307,10 @@ func TestPoolRecycleTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rc recorder
-			srv := httptest.NewServer(rc.wrap(nil))
-			defer srv.Close()
-			src := `
+			synctest.Test(t, func(t *testing.T) {
+				var rc recorder
+				dial := virtualHost(t, rc.wrap(nil))
+				src := `
 data:
   accounts: {mode: unique-recycle, timeout: 200ms, rows: [{u: only}]}
 users:
@@ -321,27 +322,28 @@ users:
       - steps:
           - request: {url: "/work?u=${user_id}&as=${accounts.u}", name: work}
 `
-			r := start(t, src, srv.URL, 2, 0, engine.Options{RunTime: time.Second})
-			snap := wait(t, r)
-			e := entry(t, snap, "POOL", "accounts")
-			if e.Requests != 1 || e.Failures != 1 {
-				t.Errorf("POOL accounts: %d draws, %d failures; want 1, 1", e.Requests, e.Failures)
-			}
-			for text, n := range errorsOf(snap) {
-				if !strings.Contains(text, `data pool "accounts"`) || !strings.Contains(text, "200ms") {
-					t.Errorf("error %q (×%d), want only the pool's, naming it and its timeout", text, n)
+				r := start(t, src, vhost, 2, 0, engine.Options{RunTime: time.Second, Dial: dial})
+				snap := wait(t, r)
+				e := entry(t, snap, "POOL", "accounts")
+				if e.Requests != 1 || e.Failures != 1 {
+					t.Errorf("POOL accounts: %d draws, %d failures; want 1, 1", e.Requests, e.Failures)
 				}
-			}
-			if w := entry(t, snap, "GET", "work"); w.Failures != 0 || w.Requests == 0 {
-				t.Errorf("work: %d requests, %d failures; want some, 0", w.Requests, w.Failures)
-			}
-			// Only the holder worked; the other stopped after its timeout.
-			if got := rc.byUser(); len(got) != 1 {
-				t.Errorf("%d users worked, want 1", len(got))
-			}
-			if r.Reason() != "run time reached" {
-				t.Errorf("the run ended with %q, want run time reached", r.Reason())
-			}
+				for text, n := range errorsOf(snap) {
+					if !strings.Contains(text, `data pool "accounts"`) || !strings.Contains(text, "200ms") {
+						t.Errorf("error %q (×%d), want only the pool's, naming it and its timeout", text, n)
+					}
+				}
+				if w := entry(t, snap, "GET", "work"); w.Failures != 0 || w.Requests == 0 {
+					t.Errorf("work: %d requests, %d failures; want some, 0", w.Requests, w.Failures)
+				}
+				// Only the holder worked; the other stopped after its timeout.
+				if got := rc.byUser(); len(got) != 1 {
+					t.Errorf("%d users worked, want 1", len(got))
+				}
+				if r.Reason() != "run time reached" {
+					t.Errorf("the run ended with %q, want run time reached", r.Reason())
+				}
+			})
 		})
 	}
 }
@@ -352,9 +354,12 @@ users:
 // iteration, which it gave back and another user now holds: every request
 // the server sees is covered by a draw that succeeded.
 func TestPoolRecycleTimeoutInTask(t *testing.T) {
+	synctest.Test(t, testPoolRecycleTimeoutInTask)
+}
+
+func testPoolRecycleTimeoutInTask(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 data:
   accounts: {mode: unique-recycle, timeout: 100ms, rows: [{u: only}]}
@@ -368,7 +373,7 @@ users:
           - think: 250ms
 `
 	tr := &tracer{}
-	snap := runToEnd(t, src, srv.URL, 2, 0, engine.Options{RunTime: 1500 * time.Millisecond, Tracer: tr})
+	snap := runToEnd(t, src, vhost, 2, 0, engine.Options{RunTime: 1500 * time.Millisecond, Tracer: tr, Dial: dial})
 	tr.mu.Lock()
 	draws := 0
 	for _, s := range tr.sets {

@@ -18,14 +18,17 @@ import (
 	"github.com/loadrun/loadrun/engine"
 )
 
-// TestTaskWeights runs 2000 iterations of tasks weighted 3:1 and counts
+// TestTaskWeights runs 1000 iterations of tasks weighted 3:1 and counts
 // them at the server. The bound is 6 standard deviations of the binomial
 // count, so a correct engine fails it about once in 500 million runs.
 func TestTaskWeights(t *testing.T) {
+	synctest.Test(t, testTaskWeights)
+}
+
+func testTaskWeights(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
-	const n = 2000
+	dial := virtualHost(t, rc.wrap(nil))
+	const n = 1000
 	src := `
 users:
   - name: U
@@ -34,7 +37,7 @@ users:
       - {name: heavy, weight: 3, steps: [{request: {url: /heavy}}]}
       - {name: light, weight: 1, steps: [{request: {url: /light}}]}
 `
-	snap := runToEnd(t, src, srv.URL, 4, 0, engine.Options{Iterations: n})
+	snap := runToEnd(t, src, vhost, 4, 0, engine.Options{Iterations: n, Dial: dial})
 	heavy, light := rc.count("/heavy"), rc.count("/light")
 	if got := heavy + light; got != n {
 		t.Fatalf("server saw %d iterations, want exactly %d", got, n)

@@ -195,6 +195,7 @@ func TestStallFoundInThinkTimeRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
 				snap := thinkRun(t, tt.stall)
 				got := stallWarnings(snap)
@@ -214,7 +215,7 @@ func TestStallFoundInThinkTimeRun(t *testing.T) {
 	}
 }
 
-// thinkRun is a 7 s run of 10 users with 50 ms think time against the demo
+// thinkRun is a 7 s run of 4 users with 100 ms think time against the demo
 // target (answering in 2 ms), stalled for 500 ms at 3 s when stall is set.
 // It runs in virtual time (call it in a synctest bubble) over an in-memory
 // listener: the machine's load cannot make a stall or hide one.
@@ -232,7 +233,7 @@ func thinkRun(t *testing.T, stall bool) *stats.Snapshot {
 name: think
 users:
   - name: U
-    wait: {constant: 50ms}
+    wait: {constant: 100ms}
     tasks: [{name: t, steps: [{request: {url: /items/1}}]}]
 `))
 	if err != nil {
@@ -243,7 +244,7 @@ users:
 		t.Fatal(err)
 	}
 	r := NewRunner(plan, Options{RunTime: 7 * time.Second, Dial: l.Dial})
-	if err := r.Start(10, 0); err != nil {
+	if err := r.Start(4, 0); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { r.Kill(); <-r.Done() }()
