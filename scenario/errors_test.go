@@ -105,7 +105,7 @@ var errorCases = []struct {
 		// A key far from any known one lists the choices instead.
 		name: "unknown key without suggestion",
 		src:  "users:\n  - name: a\n    tasks: [{steps: [{log: x}]}]\nzzzzzz: 1\n",
-		want: []string{`f.yaml:4:1: unknown key "zzzzzz" in the scenario (known keys: data, description, host, http2, name, thresholds, tls, users, vars)`},
+		want: []string{`f.yaml:4:1: unknown key "zzzzzz" in the scenario (known keys: data, description, host, http2, load, name, thresholds, tls, users, vars)`},
 	},
 	{
 		// No users at all.

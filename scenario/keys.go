@@ -14,10 +14,10 @@ import (
 // it with schema/scenario.schema.json (each kind is a definition there), so a
 // key added here without a schema entry fails a test.
 var Keys = map[string][]string{
-	"scenario":   {"name", "description", "host", "http2", "tls", "vars", "data", "users", "thresholds"},
+	"scenario":   {"name", "description", "host", "http2", "tls", "vars", "data", "load", "users", "thresholds"},
 	"tls":        {"cert", "key", "ca", "full_handshakes"},
 	"pool":       {"file", "rows", "format", "mode", "on_exhausted", "timeout", "delimiter", "no_header", "columns"},
-	"user":       {"name", "weight", "host", "http2", "wait", "on_start", "tasks", "on_stop"},
+	"user":       {"name", "weight", "fixed_count", "host", "http2", "wait", "on_start", "tasks", "on_stop"},
 	"task":       {"name", "weight", "wait", "steps"},
 	"wait":       {"min", "max", "constant", "pacing"},
 	"think":      {"min", "max", "constant"},
@@ -28,6 +28,8 @@ var Keys = map[string][]string{
 	"extract":    {"var", "regex", "jsonpath", "xpath", "header", "cookie", "left", "right", "status", "group", "match", "default"},
 	"check":      {"name", "status", "contains", "not_contains", "regex", "jsonpath", "xpath", "header", "max_time", "expr", "equals", "not_equals", "<", "<=", ">", ">=", "in", "matches"},
 	"threshold":  {"request", "rule", "abort", "grace"},
+	"load":       {"stages", "arrival_rate", "duration", "max_users", "arrivals"},
+	"stage":      {"duration", "users", "rate"},
 }
 
 // kindNames are how messages name each mapping kind.
@@ -46,6 +48,8 @@ var kindNames = map[string]string{
 	"extract":    "an extract",
 	"check":      "a check",
 	"threshold":  "a threshold",
+	"load":       "load",
+	"stage":      "a load stage",
 }
 
 // stepKinds are the step keys that say what a step does; exactly one is set.
@@ -70,6 +74,7 @@ var (
 	policies        = []string{"first", "last"}
 	formats         = []string{"csv", "json"}
 	matchWords      = []string{"first", "last", "random", "all"}
+	arrivalKinds    = []string{string(ArrivalsConstant), string(ArrivalsPoisson)}
 )
 
 func contains(list []string, s string) bool {

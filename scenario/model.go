@@ -37,6 +37,9 @@ type Scenario struct {
 	Thresholds []*Threshold
 	// Vars are variables every virtual user starts with, in file order.
 	Vars []*Assign
+	// Load is the `load:` section (nil: users, spawn rate and run time
+	// come from the command line).
+	Load *Shape
 	// Dir is the folder of the scenario file; data file paths are relative to it.
 	Dir string
 	// Incomplete is set on a scenario returned with parse errors: it holds
@@ -58,6 +61,9 @@ type UserType struct {
 	Name string
 	// Weight is this type's share of the spawned users (default 1).
 	Weight int
+	// FixedCount, when more than 0, runs exactly this many users of this
+	// type (Locust's fixed_count); the weights share the rest.
+	FixedCount int
 	// Host overrides the scenario's host for this user type when set.
 	Host string
 	// HTTP2 overrides the scenario's http2 for this user type when set.

@@ -39,10 +39,20 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	if v := f.get("data"); v != nil {
 		s.Data = p.pools(v)
 	}
+	if v := f.get("load"); v != nil {
+		s.Load = p.load(v)
+	}
 	if v := f.get("users"); v != nil {
 		s.Users = p.users(v)
 	} else {
 		p.errorf(n, "the scenario has no users; add `users:` with at least one user type and its tasks")
+	}
+	if s.Load != nil && s.Load.Open() {
+		for _, u := range s.Users {
+			if u.FixedCount > 0 {
+				p.errs.Add(u.Pos, "user type %q: fixed_count applies to the closed model; in the open model each arrival picks its user type by weight", u.Name)
+			}
+		}
 	}
 	if v := f.get("thresholds"); v != nil {
 		for _, item := range p.list(v, "thresholds") {
@@ -108,6 +118,15 @@ func (p *parser) user(n *yaml.Node) *UserType {
 	}
 	if v := f.get("weight"); v != nil {
 		u.Weight = p.weight(v)
+	}
+	if v := f.get("fixed_count"); v != nil {
+		if n, ok := p.integer(v, "fixed_count"); ok {
+			if n < 1 {
+				p.errorf(deref(v), "fixed_count: must be 1 or more, got %d (leave it out to share users by weight)", n)
+			} else {
+				u.FixedCount = n
+			}
+		}
 	}
 	if v := f.get("host"); v != nil {
 		u.Host, _ = p.host(v, "host")
