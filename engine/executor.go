@@ -91,7 +91,27 @@ func (d *Driver) NewUser(kind int) *User {
 		return nil
 	}
 	u := r.newUserLocked(kind)
-	u.work = make(chan struct{})
+	u.work = make(chan time.Time)
+	r.addUserLocked(u)
+	return &User{u: u}
+}
+
+// NewUserFor is NewUser for an arrival due at due that found no idle user:
+// the new user runs its on_start and then, at once, that iteration. The
+// iteration's first request is timed from due, without the on_start.
+func (d *Driver) NewUserFor(kind int, due time.Time) *User {
+	if kind < 0 || kind >= len(d.r.plan.users) {
+		panic(fmt.Sprintf("engine: NewUserFor(%d): there are %d user types", kind, len(d.r.plan.users)))
+	}
+	r := d.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state >= Stopping {
+		return nil
+	}
+	u := r.newUserLocked(kind)
+	u.work = make(chan time.Time)
+	u.first, u.firstLag = true, max(time.Since(due), 0)
 	r.addUserLocked(u)
 	return &User{u: u}
 }
@@ -112,9 +132,14 @@ func (h *User) ID() int { return h.u.id }
 // whether it took it: false when it is still in its previous iteration (or
 // in on_start), or has ended. An open-model executor counts refused offers
 // as iterations it could not start (it had too few idle users).
-func (h *User) Offer() bool {
+func (h *User) Offer() bool { return h.OfferDue(time.Time{}) }
+
+// OfferDue is Offer for an iteration that was due at due (an arrival of
+// the open model): its first request is timed from due, so a late start
+// counts as latency.
+func (h *User) OfferDue(due time.Time) bool {
 	select {
-	case h.u.work <- struct{}{}:
+	case h.u.work <- due:
 		return true
 	default:
 		return false

@@ -86,6 +86,10 @@ func (s *requestStep) run(u *vuser) result {
 	if errText == errAbortedText {
 		return resultStopUser
 	}
+	// Open model: the first request of an iteration is timed from the
+	// moment its arrival was due (see openRun.serve).
+	elapsed += u.lag
+	u.lag = 0
 	// Only a request that got a whole response has a whole set of phases.
 	timed := u.x.Timed && errText == ""
 	if errText == "" {

@@ -163,6 +163,8 @@ type Runner struct {
 	reason   string
 	started  time.Time
 	ended    time.Time
+	shape    *Shape     // the load shape followed (StartShape), nil for Start
+	open     *openModel // the open model's executor, nil in the closed model
 
 	alive    atomic.Int64
 	answered atomic.Bool
@@ -397,41 +399,14 @@ func (r *Runner) updatePendingLocked() {
 	}
 }
 
-// targets splits n users between user types by weight, exactly: each type
-// gets its floor share and the remainders go to the largest fractions
-// (8 users at 3:1 are 6 and 2).
+// targets splits n users between user types: a split given to
+// StartSplit as it is, else fixed counts first, then by weight, exactly
+// (see splitUsers).
 func (r *Runner) targets(n int) []int {
 	if r.split != nil {
 		return append([]int(nil), r.split...)
 	}
-	total := 0
-	for _, u := range r.plan.users {
-		total += u.weight
-	}
-	out := make([]int, len(r.plan.users))
-	if total == 0 {
-		return out
-	}
-	type rem struct{ i, num int }
-	var rems []rem
-	given := 0
-	for i, u := range r.plan.users {
-		out[i] = n * u.weight / total
-		given += out[i]
-		rems = append(rems, rem{i, n * u.weight % total})
-	}
-	for given < n {
-		best := 0
-		for j := range rems {
-			if rems[j].num > rems[best].num {
-				best = j
-			}
-		}
-		out[rems[best].i]++
-		rems[best].num = -1
-		given++
-	}
-	return out
+	return splitUsers(r.plan, n)
 }
 
 // nextKind picks the user type of the next spawn: the one furthest behind
@@ -480,7 +455,9 @@ func (r *Runner) spawn(gen int) {
 				r.updatePendingLocked()
 				mix, running, target := r.mixLocked(), len(r.live), r.target
 				r.mu.Unlock()
-				r.logf("all users spawned: %s (%d total)", mix, running)
+				if r.shape == nil { // a shape's stages change users too often to log each
+					r.logf("all users spawned: %s (%d total)", mix, running)
+				}
 				if running == 0 && target > 0 {
 					r.endRun("all users finished")
 				}
@@ -831,6 +808,7 @@ func Warnings(s *stats.Snapshot) []string {
 		return nil
 	}
 	out = append(out, stallWarnings(s)...)
+	out = append(out, openWarnings(s)...)
 	var late, skipped int64
 	for _, p := range s.Pacing {
 		late += p.Late

@@ -36,8 +36,16 @@ type vuser struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	// work, for a user an Executor drives (Driver.NewUser), hands it each
-	// iteration to run; nil for a closed-model user, which loops by itself.
-	work chan struct{}
+	// iteration to run, with the time it was due (zero: now); nil for a
+	// closed-model user, which loops by itself.
+	work chan time.Time
+	// first is set for a user made for an arrival (Driver.NewUserFor): it
+	// runs that iteration right after on_start, firstLag late.
+	first    bool
+	firstLag time.Duration
+	// lag is how late the current iteration started after it was due; the
+	// iteration's first request adds it to its time (open model).
+	lag time.Duration
 
 	timer *time.Timer
 
@@ -168,18 +176,29 @@ func (u *vuser) iterate() (task *taskPlan, start time.Time, goOn bool) {
 // driven runs an iteration each time the executor offers one, until the
 // user is asked to stop.
 func (u *vuser) driven(stopped bool) {
+	pending := u.first
 	for !stopped {
-		select {
-		case <-u.work:
-		case <-u.stop:
-			return
-		case <-u.ctx.Done():
-			return
+		var due time.Time
+		if pending {
+			pending = false
+			u.lag = u.firstLag
+		} else {
+			select {
+			case due = <-u.work:
+			case <-u.stop:
+				return
+			case <-u.ctx.Done():
+				return
+			}
+			if !due.IsZero() {
+				u.lag = max(time.Since(due), 0)
+			}
 		}
 		if !u.r.takeIteration() {
 			return
 		}
 		_, _, goOn := u.iterate()
+		u.lag = 0
 		stopped = !goOn || u.stopping()
 	}
 }

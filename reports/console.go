@@ -305,7 +305,7 @@ func WriteSummary(w io.Writer, run Run, s *stats.Snapshot) error {
 	if p.err != nil {
 		return p.err
 	}
-	for _, write := range []func(io.Writer, *stats.Snapshot) error{WritePercentiles, WritePhases, WriteErrors, WriteChecks, WriteRendezvous, WritePacing} {
+	for _, write := range []func(io.Writer, *stats.Snapshot) error{WritePercentiles, WritePhases, WriteErrors, WriteChecks, WriteRendezvous, WritePacing, WriteOpen} {
 		if err := write(w, s); err != nil {
 			return err
 		}

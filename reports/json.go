@@ -42,6 +42,8 @@ type summaryJSON struct {
 	Phases         []phaseJSON      `json:"phases"`
 	History        []pointJSON      `json:"history"`
 	Warnings       []string         `json:"warnings"`
+	// Open is the open model's arrivals; absent for a closed-model run.
+	Open *openJSON `json:"open,omitempty"`
 }
 
 type runJSON struct {
@@ -52,6 +54,7 @@ type runJSON struct {
 	SpawnRate      float64   `json:"spawn_rate"`
 	RunTimeSeconds float64   `json:"run_time_seconds"`
 	Iterations     int64     `json:"iterations"`
+	Load           string    `json:"load,omitempty"`
 	Start          time.Time `json:"start"`
 	End            time.Time `json:"end"`
 }
@@ -181,6 +184,8 @@ type pointJSON struct {
 	P99Ms      float64   `json:"p99_ms"`
 	Requests   int64     `json:"requests"`
 	Failures   int64     `json:"failures"`
+	// DroppedPerSec is the open model's dropped arrivals per second.
+	DroppedPerSec float64 `json:"dropped_per_sec,omitempty"`
 }
 
 // WriteJSON writes the versioned JSON summary of a run (see JSON.md): run
@@ -207,7 +212,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		LoadrunVersion: run.Version,
 		Run: runJSON{Scenario: run.Scenario, File: run.File, Host: run.Host, Users: run.Users,
 			SpawnRate: finite(run.SpawnRate), RunTimeSeconds: run.RunTime.Seconds(), Iterations: run.Iterations,
-			Start: run.Start, End: run.End},
+			Load: run.Load, Start: run.Start, End: run.End},
 		Snapshot: snapshotJSON{Start: s.Start, Time: s.Time, DurationSeconds: max(el, 0).Seconds(),
 			Users: s.Users, CPUPercent: finite(s.CPU), Saturated: s.Saturated},
 		Requests:   []*entryJSON{},
@@ -218,6 +223,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		Pacing:     []pacingJSON{},
 		History:    []pointJSON{},
 		Warnings:   append([]string{}, Warnings(run, s)...),
+		Open:       openToJSON(s.Open),
 	}
 	var err error
 	for _, e := range s.Entries {
@@ -261,7 +267,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 	for _, p := range s.History {
 		sum.History = append(sum.History, pointJSON{Time: p.Time, Seconds: finite(p.Seconds), Users: p.Users,
 			RPS: finite(p.RPS), FailPerSec: finite(p.FailPerSec), P50Ms: ms(p.P50), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
-			Requests: p.Requests, Failures: p.Failures})
+			Requests: p.Requests, Failures: p.Failures, DroppedPerSec: finite(p.DroppedPerSec)})
 	}
 	return sum, err
 }
@@ -346,7 +352,7 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		return h
 	}
 	s := &stats.Snapshot{Start: sum.Snapshot.Start, Time: sum.Snapshot.Time, Users: sum.Snapshot.Users,
-		CPU: sum.Snapshot.CPUPercent, Saturated: sum.Snapshot.Saturated}
+		CPU: sum.Snapshot.CPUPercent, Saturated: sum.Snapshot.Saturated, Open: openFromJSON(sum.Open)}
 	for i, e := range sum.Requests {
 		if e == nil {
 			errs = append(errs, fmt.Errorf("requests[%d] is null", i))
@@ -379,11 +385,11 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 	for _, p := range sum.History {
 		s.History = append(s.History, stats.Point{Time: p.Time, Users: p.Users, RPS: p.RPS, FailPerSec: p.FailPerSec,
 			P50: fromMs(p.P50Ms), P95: fromMs(p.P95Ms), P99: fromMs(p.P99Ms),
-			Requests: p.Requests, Failures: p.Failures, Seconds: p.Seconds})
+			Requests: p.Requests, Failures: p.Failures, Seconds: p.Seconds, DroppedPerSec: p.DroppedPerSec})
 	}
 	run := Run{Scenario: sum.Run.Scenario, File: sum.Run.File, Host: sum.Run.Host, Users: sum.Run.Users,
 		SpawnRate: sum.Run.SpawnRate, RunTime: time.Duration(math.Round(sum.Run.RunTimeSeconds * float64(time.Second))),
-		Iterations: sum.Run.Iterations, Start: sum.Run.Start, End: sum.Run.End, Version: sum.LoadrunVersion,
+		Iterations: sum.Run.Iterations, Load: sum.Run.Load, Start: sum.Run.Start, End: sum.Run.End, Version: sum.LoadrunVersion,
 		Warnings: runWarnings(sum.Warnings, s)}
 	for _, t := range sum.Thresholds {
 		run.Thresholds = append(run.Thresholds, thresholds.Result{Request: t.Request, Rule: t.Rule, Metric: t.Metric,

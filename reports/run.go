@@ -24,6 +24,9 @@ type Run struct {
 	// planned number of task iterations (0: unbounded).
 	RunTime    time.Duration
 	Iterations int64
+	// Load describes the load shape followed ("" for -u/-r): stages of
+	// users, or the open model's arrival rate and max_users.
+	Load       string
 	Start, End time.Time
 	// Thresholds are the verdicts, in scenario order then flag order.
 	Thresholds []thresholds.Result

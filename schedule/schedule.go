@@ -92,6 +92,9 @@ func (s *Schedule) Duration() time.Duration { return s.total }
 // Len is the number of stages.
 func (s *Schedule) Len() int { return len(s.stages) }
 
+// Stage is the i-th stage (0-based).
+func (s *Schedule) Stage(i int) Stage { return s.stages[i] }
+
 // Point is where a schedule is at one time.
 type Point struct {
 	// Stage is the 0-based index of the stage in progress (the last one

@@ -11,6 +11,7 @@
 package session
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/reports"
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/schedule"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/loadrun/loadrun/thresholds"
 )
@@ -50,9 +52,13 @@ type Session struct {
 
 // run is one run of the plan.
 type run struct {
-	runner    *engine.Runner
-	users     int
-	rate      float64
+	runner *engine.Runner
+	users  int
+	rate   float64
+	// load describes the shape a StartShape run follows ("" for Start);
+	// runTime is its length when no run time was set.
+	load      string
+	runTime   time.Duration
 	latest    atomic.Pointer[stats.Snapshot]
 	abortsMu  sync.Mutex
 	aborted   []int // indexes in plan.Thresholds() of the rules that ended the run
@@ -114,15 +120,7 @@ func (s *Session) start(users int, rate float64, perType []int) error {
 		return errors.New("a run is already going: stop it first")
 	}
 	r := &run{users: users, rate: rate}
-	opts := s.cfg.Engine
-	user := opts.OnTick
-	opts.OnTick = func(now time.Time) {
-		s.tick(r, now)
-		if user != nil {
-			user(now)
-		}
-	}
-	r.runner = engine.NewRunner(s.plan, opts)
+	r.runner = s.newRunner(r)
 	var err error
 	if perType != nil {
 		err = r.runner.StartSplit(perType, rate)
@@ -134,6 +132,50 @@ func (s *Session) start(users int, rate float64, perType []int) error {
 	}
 	s.run = r
 	return nil
+}
+
+// newRunner makes the engine runner of run r, with the session's tick.
+func (s *Session) newRunner(r *run) *engine.Runner {
+	opts := s.cfg.Engine
+	user := opts.OnTick
+	opts.OnTick = func(now time.Time) {
+		s.tick(r, now)
+		if user != nil {
+			user(now)
+		}
+	}
+	return engine.NewRunner(s.plan, opts)
+}
+
+// StartShape begins a run that follows a load shape (stages of users, or
+// the open model's arrivals) instead of a fixed number of users; desc
+// describes it for reports. Like Start, it may begin a new run of a
+// session whose previous run has stopped.
+func (s *Session) StartShape(sh *engine.Shape, desc string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run != nil && s.run.runner.State() != engine.Stopped {
+		return errors.New("a run is already going: stop it first")
+	}
+	r := &run{users: sh.Peak(), load: desc}
+	if d := sh.Schedule.Duration(); s.cfg.Engine.RunTime <= 0 && d != schedule.Forever {
+		r.runTime = d
+	}
+	r.runner = s.newRunner(r)
+	if err := r.runner.StartShape(sh); err != nil {
+		return err
+	}
+	s.run = r
+	return nil
+}
+
+// Shape is where the current run is in its load shape; false when it
+// follows none.
+func (s *Session) Shape() (engine.ShapeStatus, bool) {
+	if r := s.current(); r != nil {
+		return r.runner.Shape()
+	}
+	return engine.ShapeStatus{}, false
 }
 
 // CheckRate refuses spawn rates that cannot be scheduled: NaN, infinite,
@@ -348,8 +390,9 @@ func (s *Session) Result() *Result {
 			Host:       s.plan.Host(),
 			Users:      users,
 			SpawnRate:  rate,
-			RunTime:    s.cfg.Engine.RunTime,
+			RunTime:    cmp.Or(r.runTime, s.cfg.Engine.RunTime),
 			Iterations: s.cfg.Engine.Iterations,
+			Load:       r.load,
 			Start:      start,
 			End:        end,
 			Thresholds: results,

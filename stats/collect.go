@@ -123,6 +123,7 @@ func (s *Stats) Reset(now time.Time) {
 		sh.clear()
 	}
 	s.acc.reset(now)
+	s.resetOpen()
 	s.saturated.Store(math.Float64frombits(s.cpuBits.Load()) >= 90)
 	s.rzMu.Lock()
 	s.rz.reset()
@@ -294,6 +295,10 @@ func (s *Stats) closeInterval(now time.Time, secs float64) *Snapshot {
 		Failures:   total.failures,
 		Seconds:    secs,
 	}
+	iv.Open = s.openInterval()
+	if iv.Open != nil {
+		p.DroppedPerSec = float64(iv.Open.Dropped) / secs
+	}
 	if h := iv.Total.Hist; h.TotalCount() > 0 {
 		p.P50 = histDuration(h.ValueAtPercentile(50))
 		p.P95 = histDuration(h.ValueAtPercentile(95))
@@ -320,6 +325,7 @@ func (s *Stats) publish(now time.Time) *Snapshot {
 		History:   s.history.points(),
 		CPU:       math.Float64frombits(s.cpuBits.Load()),
 		Saturated: s.saturated.Load(),
+		Open:      s.openEntry(),
 	}
 	t := &Entry{Key: Key{Name: AggregatedName}, Hist: s.totalHist}
 	for k, r := range s.rows {

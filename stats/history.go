@@ -136,6 +136,7 @@ func mergeAdjacent(a, b Point) Point {
 	if secs > 0 {
 		m.RPS = (a.RPS*a.Seconds + b.RPS*b.Seconds) / secs
 		m.FailPerSec = (a.FailPerSec*a.Seconds + b.FailPerSec*b.Seconds) / secs
+		m.DroppedPerSec = (a.DroppedPerSec*a.Seconds + b.DroppedPerSec*b.Seconds) / secs
 	}
 	m.P50 = max(a.P50, b.P50)
 	m.P95 = max(a.P95, b.P95)

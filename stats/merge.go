@@ -91,6 +91,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	sortRendezvous(m.Rendezvous)
 	m.Total = total(m.Entries)
 	m.History = mergeHistory(a.History, b.History)
+	m.Open = mergeOpen(a.Open, b.Open)
 	return m
 }
 
@@ -129,6 +130,7 @@ func mergeHistory(a, b []Point) []Point {
 			p.Time = latest(lastA.Time, lastB.Time)
 			p.RPS += lastB.RPS
 			p.FailPerSec += lastB.FailPerSec
+			p.DroppedPerSec += lastB.DroppedPerSec
 			p.P50 = max(p.P50, lastB.P50)
 			p.P95 = max(p.P95, lastB.P95)
 			p.P99 = max(p.P99, lastB.P99)

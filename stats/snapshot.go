@@ -106,6 +106,9 @@ type Point struct {
 	FailPerSec float64
 	// Percentiles of the requests completed in this interval (0 when none).
 	P50, P95, P99 time.Duration
+	// DroppedPerSec is the open model's arrivals dropped per second in
+	// this interval (no free user).
+	DroppedPerSec float64
 	// Cumulative totals at this time.
 	Requests int64
 	Failures int64
@@ -147,4 +150,7 @@ type Snapshot struct {
 	// carry no current rates. Nil on snapshots not published by a tick, and
 	// on an Interval itself.
 	Interval *Snapshot
+	// Open is what the open model's arrivals did; nil in the closed model.
+	// In an Interval: the arrivals of that interval (MaxLag is the run's).
+	Open *OpenEntry
 }

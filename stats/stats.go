@@ -88,6 +88,7 @@ type Stats struct {
 	recorders []Recorder
 
 	users     atomic.Int64
+	open      openCounters
 	cpuBits   atomic.Uint64
 	saturated atomic.Bool
 

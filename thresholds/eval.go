@@ -105,6 +105,8 @@ func (t *Threshold) measure(s *stats.Snapshot) (v float64, missing string) {
 			return float64(pass) / float64(pass+fail), ""
 		}
 		return float64(fail), ""
+	case "dropped", "dropped_ratio":
+		return measureDropped(t.metric.name, s)
 	}
 	e := s.Find(t.Request)
 	if e == nil || e.Requests == 0 {
@@ -163,4 +165,18 @@ func trimFloat(v float64, prec int) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
+}
+
+// measureDropped is the open model's dropped arrivals, in total or as a
+// share of the arrivals that fell due. A run without arrivals (the closed
+// model, or nothing due yet) has nothing to measure, so the rule fails
+// rather than passing by default.
+func measureDropped(metric string, s *stats.Snapshot) (float64, string) {
+	if s.Open == nil || s.Open.Arrivals == 0 {
+		return 0, "no arrivals: " + metric + " measures the open model (load: arrival_rate, or --arrival-rate)"
+	}
+	if metric == "dropped" {
+		return float64(s.Open.Dropped), ""
+	}
+	return s.Open.DroppedRatio(), ""
 }

@@ -51,6 +51,8 @@ var metrics = map[string]metric{
 	"rps":            {"rps", kindRate, mayRecover},
 	"checks":         {"checks", kindRatio, mayRecover},
 	"check_failures": {"check_failures", kindCount, onlyUp},
+	"dropped":        {"dropped", kindCount, onlyUp},
+	"dropped_ratio":  {"dropped_ratio", kindRatio, mayRecover},
 }
 
 var ops = []string{"<=", ">=", "==", "!=", "<", ">"}
@@ -100,6 +102,9 @@ func Parse(t *scenario.Threshold) (*Threshold, error) {
 		return nil, bad("%v", err)
 	}
 	th.metric, th.percentile = m, p
+	if strings.HasPrefix(m.name, "dropped") && t.Request != "" {
+		return nil, bad("%s counts the arrivals of the whole run, not of one request; remove request", m.name)
+	}
 	for _, op := range ops {
 		if strings.HasPrefix(rest, op) {
 			th.op = op
@@ -139,7 +144,7 @@ func lookupMetric(name string) (metric, float64, error) {
 		// The canonical name ("p95" for "p095") is what Result.Metric gives.
 		return metric{"p" + strconv.FormatFloat(p, 'f', -1, 64), kindDuration, mayRecover}, p, nil
 	}
-	return metric{}, 0, fmt.Errorf("unknown metric %q%s; known: pNN (p95, p99.9), avg, med, min, max, fail_ratio, failures, requests, rps, checks, check_failures",
+	return metric{}, 0, fmt.Errorf("unknown metric %q%s; known: pNN (p95, p99.9), avg, med, min, max, fail_ratio, failures, requests, rps, checks, check_failures, dropped, dropped_ratio",
 		name, suggest(name))
 }
 

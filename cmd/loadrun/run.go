@@ -39,6 +39,7 @@ type runFlags struct {
 	onlySummary bool
 	demo        bool
 	http        httpFlags
+	shape       shapeFlags
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -74,6 +75,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for task choice and random waits (0: random)")
 	fs.BoolVar(&f.demo, "demo", false, "start the built-in demo target in-process and point the scenario at it")
 	f.http.register(fs)
+	f.shape.register(fs)
 }
 
 // loadPlan loads and compiles a scenario in one pass, printing every
@@ -138,6 +140,8 @@ func runCmd(args []string, e env) int {
 	if err != nil {
 		return exitUsage
 	}
+	f.shape.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.shape.set[fl.Name] = true })
 	if len(files) != 1 {
 		fmt.Fprintln(e.stderr, "loadrun run: give exactly one scenario file (loadrun run scenario.yaml)")
 		return exitUsage
@@ -205,8 +209,19 @@ func runCmd(args []string, e env) int {
 		printScenarioError(e.stderr, err)
 		return exitUsage
 	}
-	fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
-	if err := sess.Start(f.users, f.rate); err != nil {
+	shape, desc, err := f.shape.resolve(sess.Plan().Scenario, f.runTime)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "loadrun run:", err)
+		return exitUsage
+	}
+	if shape != nil {
+		fmt.Fprintf(e.stderr, "Load: %s\n", desc)
+		err = sess.StartShape(shape, desc)
+	} else {
+		fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
+		err = sess.Start(f.users, f.rate)
+	}
+	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
 	}
@@ -246,6 +261,17 @@ wait:
 func statusLine(sess *session.Session, s *stats.Snapshot) string {
 	running, target := sess.Users()
 	line := fmt.Sprintf("Users: %d/%d   loadrun CPU: %.0f%%", running, target, s.CPU)
+	if _, ok := sess.Shape(); ok {
+		var perSec float64
+		var dropped int64
+		if n := len(s.History); n > 0 {
+			perSec = s.History[n-1].DroppedPerSec
+		}
+		if s.Open != nil {
+			dropped = s.Open.Dropped
+		}
+		line = shapeLine(sess, perSec, dropped) + "\n" + fmt.Sprintf("Users: %d   loadrun CPU: %.0f%%", running, s.CPU)
+	}
 	if s.CPU >= saturatedCPU {
 		line += "   ! generator saturated: response times include loadrun's own queueing"
 	}

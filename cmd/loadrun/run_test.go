@@ -329,7 +329,13 @@ func TestExamplesRun(t *testing.T) {
 	for _, file := range exampleFiles(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runCLI(t, "run", file, "--demo", "-u", "2", "-r", "10", "-n", "10", "-t", "2s", "-q")
+			args := []string{"run", file, "--demo", "-u", "2", "-r", "10", "-n", "10", "-t", "2s", "-q"}
+			if src, err := os.ReadFile(file); err == nil && bytes.Contains(src, []byte("\nload:")) {
+				// A load section is the example: run it as written (its
+				// shape is short and ends by itself), bounded by -n too.
+				args = []string{"run", file, "--demo", "-n", "500", "-q"}
+			}
+			code, stdout, stderr := runCLI(t, args...)
 			if code != exitOK {
 				t.Errorf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}

@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadrun/loadrun/schedule"
+	"github.com/loadrun/loadrun/stats"
+)
+
+// openModel is the open model's Executor: it walks the arrival times of
+// the shape's schedule and hands each arrival, one task iteration of a
+// user type picked by weight, to an idle user of that type, making one
+// (on_start, then that iteration) while fewer than MaxUsers exist; an
+// arrival finding none is dropped and counted. Users are kept between
+// iterations (cookies, variables, rows held since on_start) and run no
+// wait after a task: the arrival rate paces the work.
+type openModel struct {
+	sh   *Shape
+	seed uint64
+	rnd  *rand.Rand
+	// cum holds the user types' cumulative weights, for a weighted pick
+	// by binary search.
+	cum []int
+	// users are the users made so far, by user type; next is where the
+	// search for an idle one starts, so users are tried in turn.
+	users [][]*User
+	next  []int
+	made  atomic.Int64
+}
+
+func newOpenModel(sh *Shape, plan *Plan, seed uint64) *openModel {
+	o := &openModel{sh: sh, seed: seed, rnd: rand.New(rand.NewPCG(seed, 0x6f70656e))}
+	total := 0
+	for _, u := range plan.users {
+		total += u.weight
+		o.cum = append(o.cum, total)
+	}
+	o.users = make([][]*User, len(plan.users))
+	o.next = make([]int, len(plan.users))
+	return o
+}
+
+// Run hands out the arrivals as they fall due.
+func (o *openModel) Run(d *Driver) {
+	arrivals := o.sh.Schedule.Arrivals(o.sh.Process, o.seed)
+	start := d.r.started
+	for {
+		at, ok := arrivals.Next()
+		if !ok {
+			// The run lasts its schedule, not until the last arrival.
+			if end := o.sh.Schedule.Duration(); end != schedule.Forever {
+				d.Sleep(end)
+			}
+			return
+		}
+		if !d.Sleep(at) {
+			return
+		}
+		o.arrive(d, start.Add(at))
+	}
+}
+
+// arrive runs one arrival due at due, or drops it.
+func (o *openModel) arrive(d *Driver, due time.Time) {
+	st := d.r.stats
+	// The first type whose cumulative weight is above a draw in [0, total).
+	kind, _ := slices.BinarySearch(o.cum, o.rnd.IntN(o.cum[len(o.cum)-1])+1)
+	users := o.users[kind]
+	for i := 0; i < len(users); i++ {
+		j := (o.next[kind] + i) % len(users)
+		if users[j].OfferDue(due) {
+			o.next[kind] = (j + 1) % len(users)
+			st.Arrival(time.Since(due), false)
+			return
+		}
+		select {
+		case <-users[j].Done():
+			// It ended by itself (stop-user, an exhausted pool): its
+			// place among max_users is free again.
+			users = slices.Delete(users, j, j+1)
+			o.users[kind] = users
+			o.made.Add(-1)
+			i--
+		default:
+		}
+	}
+	if int(o.made.Load()) < o.sh.MaxUsers {
+		if u := d.NewUserFor(kind, due); u != nil {
+			o.users[kind] = append(o.users[kind], u)
+			o.made.Add(1)
+			st.Arrival(time.Since(due), false)
+			return
+		}
+	}
+	st.Arrival(0, true)
+}
+
+// openWarnings say when the open model's numbers need a reader's care.
+func openWarnings(s *stats.Snapshot) []string {
+	o := s.Open
+	if o == nil {
+		return nil
+	}
+	var out []string
+	if o.Dropped > 0 {
+		out = append(out, fmt.Sprintf("%d of %d arrivals (%.2f%%) were dropped: every one of max_users was busy; raise max_users or lower the rate", o.Dropped, o.Arrivals, 100*o.DroppedRatio()))
+	}
+	if o.Late > 0 {
+		out = append(out, fmt.Sprintf("the generator could not keep the rate: %d arrivals reached their user more than %s late (up to %s); response times include that delay",
+			o.Late, stats.LateAfter, o.MaxLag.Round(time.Microsecond)))
+	}
+	return out
+}

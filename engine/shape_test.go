@@ -1,0 +1,64 @@
+package engine_test
+
+import (
+	"net/http/httptest"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/loadrun/loadrun/demo"
+	"github.com/loadrun/loadrun/engine"
+	"github.com/loadrun/loadrun/schedule"
+)
+
+const oneRequest = `
+users:
+  - name: u
+    wait: {constant: 100ms}
+    tasks:
+      - steps:
+          - request: {url: /api/items}
+`
+
+// TestStagesFollowTheSchedule ramps users along closed-model stages against
+// the demo target, in virtual time, and reads the users over time from the
+// stats history: up to 9 in 2.5 s, hold 2 s, down to 0 in 2.5 s. (No
+// change falls on a whole second, where the stats tick: two timers at one
+// instant run in either order.)
+func TestStagesFollowTheSchedule(t *testing.T) {
+	srv := httptest.NewServer(demo.New(demo.Options{}))
+	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) {
+		plan := compile(t, oneRequest, srv.URL)
+		r := engine.NewRunner(plan, engine.Options{})
+		ramp := 2500 * time.Millisecond
+		sh := &engine.Shape{Schedule: schedule.Stages([]schedule.Stage{{Duration: ramp, Target: 9}, {Duration: 2 * time.Second, Target: 9}, {Duration: ramp, Target: 0}})}
+		if err := r.StartShape(sh); err != nil {
+			t.Fatal(err)
+		}
+		<-r.Done()
+		snap := r.Snapshot()
+		var users []int
+		for _, p := range snap.History {
+			users = append(users, p.Users)
+		}
+		t.Logf("users per second: %v", users)
+		// floor(9·t/2.5) rising, then 9, then floor(9 − 9·(t−4.5)/2.5).
+		want := []int{3, 7, 9, 9, 7, 3}
+		if len(users) < len(want) {
+			t.Fatalf("history %v, want %v", users, want)
+		}
+		for i, w := range want {
+			if users[i] != w {
+				t.Errorf("second %d: %d users, want %d (history %v)", i+1, users[i], w, users)
+			}
+		}
+		if last := users[len(users)-1]; last != 0 {
+			t.Errorf("the run ended with %d users, want 0", last)
+		}
+		if start, end := r.Times(); end.Sub(start) != 7*time.Second {
+			got := end.Sub(start)
+			t.Errorf("the run lasted %s, want the schedule's 7s", got)
+		}
+	})
+}
