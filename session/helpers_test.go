@@ -1,12 +1,15 @@
 package session_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
+	"github.com/loadrun/loadrun/engine/httpclient"
+	"github.com/loadrun/loadrun/internal/memnet"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/session"
 )
@@ -23,6 +26,21 @@ func demoTarget(t *testing.T) (*demo.App, string) {
 	t.Cleanup(srv.Close)
 	return app, srv.URL
 }
+
+// virtualDemo serves the demo shop on an in-memory listener, for a test in
+// testing/synctest's virtual time (call it inside the bubble); runs reach
+// it at vhost through the returned dial hook.
+func virtualDemo(t *testing.T) httpclient.DialFunc {
+	t.Helper()
+	l := memnet.Listen()
+	srv := &http.Server{Handler: demo.New(demo.Options{})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return l.Dial
+}
+
+// vhost is any host name: the in-memory listener answers them all.
+const vhost = "http://app.test"
 
 // newSession compiles a scenario written inline against host.
 func newSession(t *testing.T, src, host string, opts engine.Options) *session.Session {

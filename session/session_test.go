@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
@@ -155,8 +156,12 @@ func TestReportsCheck(t *testing.T) {
 // TestSnapshotPerTick: readers share the snapshot of the last tick, and
 // the final one after the run holds every request.
 func TestSnapshotPerTick(t *testing.T) {
-	_, host := demoTarget(t)
-	s := start(t, "users: [{name: U, wait: {constant: 10ms}, tasks: [{steps: [{request: {url: /json}}]}]}]", host, 1, 0, engine.Options{RunTime: 2500 * time.Millisecond})
+	synctest.Test(t, testSnapshotPerTick)
+}
+
+func testSnapshotPerTick(t *testing.T) {
+	dial := virtualDemo(t)
+	s := start(t, "users: [{name: U, wait: {constant: 10ms}, tasks: [{steps: [{request: {url: /json}}]}]}]", vhost, 1, 0, engine.Options{RunTime: 2500 * time.Millisecond, Dial: dial})
 	// Before the first tick a read takes a snapshot of its own; from the
 	// first tick on, every read until the next tick shares one.
 	deadline := time.Now().Add(runLimit)
