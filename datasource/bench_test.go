@@ -105,13 +105,13 @@ func BenchmarkDraw(b *testing.B) {
 		mode scenario.PoolMode
 		pool func() Pool
 	}{
-		{scenario.Cycle, func() Pool { return &cyclePool{base: base{name: "b", mode: scenario.Cycle, t: t}} }},
-		{scenario.Random, func() Pool { return &randomPool{base: base{name: "b", mode: scenario.Random, t: t}} }},
+		{scenario.Cycle, func() Pool { return &cyclePool{base: base{name: "b", mode: scenario.Cycle, t: memory{t}}} }},
+		{scenario.Random, func() Pool { return &randomPool{base: base{name: "b", mode: scenario.Random, t: memory{t}}} }},
 		{scenario.UniqueOnce, func() Pool {
-			return &uniquePool{base: base{name: "b", mode: scenario.UniqueOnce, t: t}, lender: &onceLender{rows: rows, exhausted: ErrExhausted}}
+			return &uniquePool{base: base{name: "b", mode: scenario.UniqueOnce, t: memory{t}}, lender: &onceLender{rows: rows, exhausted: ErrExhausted}}
 		}},
 		{scenario.UniqueRecycle, func() Pool {
-			return &uniquePool{base: base{name: "b", mode: scenario.UniqueRecycle, t: t}, lender: newLineLender("b", rows, DefaultTimeout)}
+			return &uniquePool{base: base{name: "b", mode: scenario.UniqueRecycle, t: memory{t}}, lender: newLineLender("b", rows, DefaultTimeout)}
 		}},
 	}
 	for _, m := range modes {

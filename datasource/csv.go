@@ -18,14 +18,25 @@ type csvOptions struct {
 	columns   []string // names for a file without a header
 }
 
+// check rejects options no CSV reader can use.
+func (o csvOptions) check() error {
+	if d := o.delimiter; d != 0 && (d == '"' || d == '\r' || d == '\n' || d == utf8.RuneError || !utf8.ValidRune(d)) {
+		return fmt.Errorf("delimiter %q cannot separate CSV fields", d)
+	}
+	if !o.noHeader && len(o.columns) > 0 {
+		return errors.New("columns applies only with no_header: true; the header row names the columns")
+	}
+	return nil
+}
+
 // csvTable reads a CSV file: a header row (or options.columns, or
 // col1..colN) then data rows, each with as many fields as there are columns.
 func csvTable(r io.Reader, size int64, o csvOptions) (*table, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	cr := csv.NewReader(r)
 	if d := o.delimiter; d != 0 {
-		if d == '"' || d == '\r' || d == '\n' || d == utf8.RuneError || !utf8.ValidRune(d) {
-			return nil, fmt.Errorf("delimiter %q cannot separate CSV fields", d)
-		}
 		cr.Comma = d
 	}
 	// Field counts are checked here, to say which row is ragged in words.
@@ -33,9 +44,6 @@ func csvTable(r io.Reader, size int64, o csvOptions) (*table, error) {
 	// Rows are copied into the table at once, so the reader may reuse its slice.
 	cr.ReuseRecord = true
 
-	if !o.noHeader && len(o.columns) > 0 {
-		return nil, errors.New("columns applies only with no_header: true; the header row names the columns")
-	}
 	first, err := cr.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: the file is empty", o.name)

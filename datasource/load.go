@@ -3,24 +3,30 @@ package datasource
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/loadrun/loadrun/internal/regular"
 	"github.com/loadrun/loadrun/scenario"
 )
 
 // load reads def's rows from its file or its inline rows. Errors are plain
 // messages; Open places them at the pool's position.
-func load(def *scenario.Pool, dir string) (*table, error) {
+func load(def *scenario.Pool, dir string) (rowSource, error) {
 	switch {
 	case def.File != "" && len(def.Rows) > 0:
 		return nil, errors.New("has both file and rows; use one")
 	case def.File == "" && len(def.Rows) == 0:
 		return nil, errors.New("has no rows: give a file (CSV or JSON) or rows")
 	case def.File == "":
-		return inlineTable(def)
+		t, err := inlineTable(def)
+		if err != nil {
+			return nil, err
+		}
+		return memory{t}, nil
 	}
 	format := strings.ToLower(def.Format)
 	if format == "" {
@@ -37,14 +43,25 @@ func load(def *scenario.Pool, dir string) (*table, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	f, err := os.Open(path)
+	// Only a regular file: a FIFO or a device would block the read (and
+	// validate) forever, a directory cannot be read.
+	f, err := regular.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("data file %s not found (looked for %s)", def.File, path)
 		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("data file %s: %v", def.File, err)
 	}
-	defer f.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+		}
+	}()
 	var size int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
@@ -58,17 +75,37 @@ func load(def *scenario.Pool, dir string) (*table, error) {
 		if delim == 0 && strings.EqualFold(filepath.Ext(def.File), ".tsv") {
 			delim = '\t'
 		}
-		return csvTable(f, size, csvOptions{
+		o := csvOptions{
 			name:      def.File,
 			delimiter: delim,
 			noHeader:  def.NoHeader,
 			columns:   def.Columns,
-		})
+		}
+		if size > InMemoryLimit {
+			if err := o.check(); err != nil {
+				return nil, err
+			}
+			x, err := indexCSV(f, size, o)
+			keep = err == nil
+			return x, err
+		}
+		t, err := csvTable(f, size, o)
+		if err != nil {
+			return nil, err
+		}
+		return memory{t}, nil
 	case "json":
 		if len(def.Columns) > 0 {
 			return nil, errors.New("columns applies to CSV files without a header and to inline rows; a JSON file names its columns by its keys")
 		}
-		return jsonTable(f, size, def.File)
+		if size > InMemoryLimit {
+			return nil, fmt.Errorf("%s: %d MiB; a JSON data file is read whole and may be at most %d MiB: write larger data as CSV, which is read a row at a time", def.File, size>>20, InMemoryLimit>>20)
+		}
+		t, err := jsonTable(f, size, def.File)
+		if err != nil {
+			return nil, err
+		}
+		return memory{t}, nil
 	default:
 		return nil, fmt.Errorf("format %q is not csv or json", def.Format)
 	}

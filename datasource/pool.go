@@ -126,12 +126,12 @@ func badMode(def *scenario.Pool) error {
 type base struct {
 	name string
 	mode scenario.PoolMode
-	t    *table
+	t    rowSource
 }
 
 func (b *base) Name() string            { return b.name }
 func (b *base) Mode() scenario.PoolMode { return b.mode }
-func (b *base) Columns() []string       { return b.t.columns }
+func (b *base) Columns() []string       { return b.t.columnNames() }
 func (b *base) Len() int                { return b.t.rows() }
 
 // cyclePool walks every user through all rows in order, wrapping at the end.
@@ -141,7 +141,7 @@ type cyclePool struct{ base }
 func (p *cyclePool) Draw(_ context.Context, h *Holder) (Row, error) {
 	r := h.next % p.t.rows()
 	h.next = r + 1
-	return p.t.row(r), nil
+	return p.t.row(r)
 }
 
 func (p *cyclePool) Release(*Holder) {}
@@ -152,7 +152,7 @@ type randomPool struct{ base }
 func (p *randomPool) Draw(context.Context, *Holder) (Row, error) {
 	// The top-level generator of math/rand/v2 is per-thread and lock-free,
 	// so parallel users do not serialise on it.
-	return p.t.row(rand.IntN(p.t.rows())), nil
+	return p.t.row(rand.IntN(p.t.rows()))
 }
 
 func (p *randomPool) Release(*Holder) {}

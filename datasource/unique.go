@@ -104,7 +104,14 @@ func (p *uniquePool) Draw(ctx context.Context, h *Holder) (Row, error) {
 		h.held = int32(id) + 1
 		h.owner = p
 	}
-	return p.t.row(id), nil
+	row, err := p.t.row(id)
+	if err != nil {
+		// The row stays held: a file that changed under the run is
+		// broken for every user, and handing the id out again would not
+		// help.
+		return nil, err
+	}
+	return row, nil
 }
 
 // Release gives the row h holds, if any, back to the lender.

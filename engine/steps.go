@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/loadrun/loadrun/template"
@@ -57,7 +58,9 @@ func (s *logStep) run(u *vuser) result {
 		u.r.tracer.Log(u.id, text)
 	}
 	if u.r.opts.Verbose && u.r.opts.Log != nil {
-		u.r.logf("[user %d] %s", u.id, text)
+		// The text may hold what a target sent: never a raw escape
+		// sequence on the terminal.
+		u.r.logf("[user %d] %s", u.id, termsafe.Line(text))
 	}
 	if err != nil {
 		return failure(s.onFailure)

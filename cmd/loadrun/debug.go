@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/reports"
 	"github.com/valyala/fasthttp"
 )
@@ -60,55 +61,61 @@ type debugPrinter struct {
 	w  io.Writer
 }
 
+// Request prints one exchange. Everything that came from the target or was
+// rendered from it (URL, headers, bodies, values, messages) goes through
+// termsafe: a body holding an escape sequence must not drive the terminal.
 func (p *debugPrinter) Request(user int, t *engine.RequestTrace) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	w := p.w
-	fmt.Fprintf(w, "\n→ %s %s   (%s)\n", t.Method, t.URL, t.Step)
+	fmt.Fprintf(w, "\n→ %s %s   (%s)\n", line(t.Method), line(t.URL), line(t.Step))
 	for _, h := range t.Header {
-		fmt.Fprintf(w, "  %s: %s\n", h[0], h[1])
+		fmt.Fprintf(w, "  %s: %s\n", line(h[0]), line(h[1]))
 	}
 	if t.Body != "" {
-		fmt.Fprintf(w, "%s\n", indent(t.Body))
+		fmt.Fprintf(w, "%s\n", indent(termsafe.Text(t.Body)))
 	}
 	if t.Status != 0 {
 		fmt.Fprintf(w, "← %d %s   %s   %d bytes\n", t.Status, fasthttp.StatusMessage(t.Status), fmtDur(t.Elapsed), t.Size)
 		for _, h := range t.RespHdr {
-			fmt.Fprintf(w, "  %s: %s\n", h[0], h[1])
+			fmt.Fprintf(w, "  %s: %s\n", line(h[0]), line(h[1]))
 		}
 		if t.RespBody != "" {
-			fmt.Fprintf(w, "%s\n", indent(t.RespBody))
+			fmt.Fprintf(w, "%s\n", indent(termsafe.Text(t.RespBody)))
 		}
 	}
 	for _, x := range t.Extracted {
 		if x.Error != "" {
-			fmt.Fprintf(w, "  ✗ extract %s: %s\n", x.Var, x.Error)
+			fmt.Fprintf(w, "  ✗ extract %s: %s\n", x.Var, line(x.Error))
 		} else {
 			fmt.Fprintf(w, "  = %s = %q\n", x.Var, fmt.Sprint(x.Value))
 		}
 	}
 	for _, c := range t.Checks {
 		if c.OK {
-			fmt.Fprintf(w, "  ✓ %s\n", c.Name)
+			fmt.Fprintf(w, "  ✓ %s\n", line(c.Name))
 		} else {
-			fmt.Fprintf(w, "  ✗ %s\n", c.Msg)
+			fmt.Fprintf(w, "  ✗ %s\n", line(c.Msg))
 		}
 	}
 	if t.Error != "" {
-		fmt.Fprintf(w, "  FAILED: %s\n", t.Error)
+		fmt.Fprintf(w, "  FAILED: %s\n", line(t.Error))
 	}
 }
+
+// line escapes target text printed on one line.
+func line(s string) string { return termsafe.Line(s) }
 
 func (p *debugPrinter) Set(user int, name string, value any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "  = %s = %v\n", name, value)
+	fmt.Fprintf(p.w, "  = %s = %s\n", name, line(fmt.Sprint(value)))
 }
 
 func (p *debugPrinter) Log(user int, msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "# %s\n", msg)
+	fmt.Fprintf(p.w, "# %s\n", line(msg))
 }
 
 func indent(s string) string {
