@@ -22,6 +22,9 @@ type Options struct {
 	NoThink bool
 	// Name is the scenario's name (default "recorded session").
 	Name string
+	// Output is the file the scenario is written to, named in its header
+	// comment ("" for standard output).
+	Output string
 	// Replay keeps every recorded value as it was sent, without
 	// correlation or vars: the plain replay that other HAR converters
 	// produce, for comparing against.

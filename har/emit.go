@@ -41,7 +41,11 @@ func (w *writer) write(steps []*step) []byte {
 			w.line(0, "#   %-12s %s", c.Var, oneLine(c.Found))
 		}
 	}
-	w.line(0, "# Try it with one user first:  loadrun debug THIS_FILE")
+	file := "THIS_FILE"
+	if w.opts.Output != "" {
+		file = filepath.Base(w.opts.Output)
+	}
+	w.line(0, "# Try it with one user first:  loadrun debug %s", oneLine(quoteShell(file)))
 	w.line(0, "name: %s", quote(w.name))
 	w.line(0, "host: %s", quote(w.host))
 	if len(w.c.vars) > 0 {
@@ -253,4 +257,14 @@ func writeJSONString(b *bytes.Buffer, s string) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+var plainShell = regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`)
+
+// quoteShell quotes a file name for a shell command line when it needs it.
+func quoteShell(s string) string {
+	if plainShell.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

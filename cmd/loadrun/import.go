@@ -60,7 +60,7 @@ func importCmd(args []string, e env) int {
 		return exitUsage
 	}
 	name := strings.TrimSuffix(filepath.Base(files[0]), filepath.Ext(files[0]))
-	opts.Name = name
+	opts.Name, opts.Output = name, *out
 	res, err := har.Convert(log, opts)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun import har:", err)
