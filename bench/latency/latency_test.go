@@ -165,8 +165,8 @@ func TestTarget(t *testing.T) {
 		t.Fatalf("stall: status %d", code)
 	}
 	get("/work").Body.Close()
-	if tr := truth(4); tr.Count != 4 || tr.Max < 100 {
-		t.Errorf("a request during a 100 ms stall: %+v, want a max of 100 ms or more", tr)
+	if tr := truth(4); tr.Count != 4 || tr.Max < 100 || tr.Stalled != 1 {
+		t.Errorf("a request during a 100 ms stall: %+v, want a max of 100 ms or more and 1 stalled", tr)
 	}
 	if code := post("/reset"); code != http.StatusNoContent {
 		t.Fatalf("reset: status %d", code)
@@ -178,5 +178,40 @@ func TestTarget(t *testing.T) {
 		if code := post("/admin/stall?ms=" + bad); code != http.StatusBadRequest {
 			t.Errorf("stall ms=%s: status %d, want 400", bad, code)
 		}
+	}
+}
+
+// openSummaryJSON is a trimmed summary of an open-model run.
+const openSummaryJSON = `{
+  "aggregated": {"requests": 1600, "failures": 0, "max_ms": 530.35,
+    "percentiles_ms": {"50": 22.735, "99": 455.935, "99.9": 520.447}},
+  "open": {"arrivals": 1600, "dropped": 0, "late": 11, "max_lag_ms": 15.407},
+  "warnings": ["the generator could not keep the rate"]
+}`
+
+func TestOpenTable(t *testing.T) {
+	s, err := readSummary(strings.NewReader(openSummaryJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	c := openCase{Rate: 200, Stall: 500 * time.Millisecond, Summary: s,
+		Truth: Truth{Count: 1600, P50: 20.783, P99: 450.559, P999: 518.655, Max: 527.359, Stalled: 97}}
+	if err := openTable(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	want := `| figure | loadrun | target's truth | difference |
+|---|---:|---:|---:|
+| p50 | 22.735 ms | 20.783 ms | +9.4 % |
+| p99 | 455.935 ms | 450.559 ms | +1.2 % |
+| p99.9 | 520.447 ms | 518.655 ms | +0.3 % |
+| max | 530.350 ms | 527.359 ms | +0.6 % |
+| requests | 1600 | 1600 | +0.0 % |
+| requests due during the stall / reaching the target during it | 100 | 97 | 97.0 % reached |
+| arrivals / dropped / late (max lag) | 1600 / 0 / 11 (15.407 ms) | | |
+| loadrun's warning | the generator could not keep the rate | | |
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

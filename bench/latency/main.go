@@ -38,6 +38,7 @@ type config struct {
 	spin    time.Duration
 	stall   time.Duration
 	pacing  time.Duration
+	open    float64
 	keep    string
 }
 
@@ -51,6 +52,7 @@ func main() {
 	flag.DurationVar(&c.spin, "spin", 0, "how much of the service time the target spins rather than sleeps, e.g. 1ms (default 0: sleep only; see README)")
 	flag.DurationVar(&c.stall, "stall", 500*time.Millisecond, "the stall of the stall case")
 	flag.DurationVar(&c.pacing, "pacing", 50*time.Millisecond, "the pacing of the stall case (steady demand: users×1/pacing per second)")
+	flag.Float64Var(&c.open, "open", 200, "the open-model case's arrival rate per second (0: skip the case)")
 	flag.StringVar(&c.keep, "keep", "", "keep scenarios and JSON summaries in this directory")
 	flag.Parse()
 	if *serve != "" {
@@ -104,8 +106,8 @@ func bench(c config) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	// The whole benchmark is bounded: two runs, the build and some slack.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*c.run+5*time.Minute)
+	// The whole benchmark is bounded: three runs, the build and some slack.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*c.run+5*time.Minute)
 	defer cancel()
 
 	loadrun, err := buildLoadrun(ctx, dir)
@@ -126,7 +128,8 @@ func bench(c config) error {
 		runtime.NumCPU(), runtime.Version(), pin, c.users, c.run, c.service)
 
 	fmt.Printf("## Overhead: a target that takes exactly %s (template, extractor, check)\n\n", c.service)
-	s, t, err := runCase(ctx, c, loadrun, base, dir, "overhead", overheadScenario, nil)
+	users := []string{"-u", fmt.Sprint(c.users), "-r", fmt.Sprint(c.rate)}
+	s, t, err := runCase(ctx, c, loadrun, base, dir, "overhead", overheadScenario, users, nil)
 	if err != nil {
 		return err
 	}
@@ -139,7 +142,7 @@ func bench(c config) error {
 	fire := func() error {
 		return post(ctx, fmt.Sprintf("%s/admin/stall?ms=%d", base, c.stall.Milliseconds()))
 	}
-	s, t, err = runCase(ctx, c, loadrun, base, dir, "stall", fmt.Sprintf(pacedScenario, c.pacing), fire)
+	s, t, err = runCase(ctx, c, loadrun, base, dir, "stall", fmt.Sprintf(pacedScenario, c.pacing), users, fire)
 	if err != nil {
 		return err
 	}
@@ -147,8 +150,36 @@ func bench(c config) error {
 		return err
 	}
 	fmt.Printf("\nloadrun's CPU: %.0f %%%s.\n", s.Snapshot.CPUPercent, saturated(s))
+	if c.open <= 0 {
+		return nil
+	}
+
+	// Enough users that none is missing when every request of the stall
+	// is held at once: the rate × (stall + a second).
+	maxUsers := int(c.open*(c.stall.Seconds()+1)) + c.users
+	fmt.Printf("\n## Open model: one %s stall at %s under %g arrivals per second (max %d users)\n\n", c.stall, c.run/2, c.open, maxUsers)
+	open := []string{"--arrival-rate", fmt.Sprintf("%g/s", c.open), "--max-users", fmt.Sprint(maxUsers)}
+	s, t, err = runCase(ctx, c, loadrun, base, dir, "open", openScenario, open, fire)
+	if err != nil {
+		return err
+	}
+	if err := openTable(os.Stdout, openCase{Rate: c.open, Stall: c.stall, Summary: s, Truth: t}); err != nil {
+		return err
+	}
+	fmt.Printf("\nloadrun's CPU: %.0f %%%s.\n", s.Snapshot.CPUPercent, saturated(s))
 	return nil
 }
+
+// openScenario is one request per iteration: in the open model each
+// arrival sends one /work request, whatever the earlier ones are doing.
+const openScenario = `name: latency open model
+users:
+  - name: U
+    tasks:
+      - name: work
+        steps:
+          - request: {url: "/work?u=${user_id}", name: /work}
+`
 
 func saturated(s *summary) string {
 	if s.Snapshot.Saturated {
@@ -243,10 +274,10 @@ func startTarget(ctx context.Context, service, spin time.Duration) (string, func
 	return strings.TrimSpace(line), stop, nil
 }
 
-// runCase resets the target, runs loadrun on scenario for c.run (calling
-// mid at half time when set), and returns loadrun's summary and the
-// target's truth.
-func runCase(ctx context.Context, c config, loadrun, base, dir, name, scenario string, mid func() error) (*summary, Truth, error) {
+// runCase resets the target, runs loadrun on scenario with the load flags
+// for c.run (calling mid at half time when set), and returns loadrun's
+// summary and the target's truth.
+func runCase(ctx context.Context, c config, loadrun, base, dir, name, scenario string, load []string, mid func() error) (*summary, Truth, error) {
 	if err := post(ctx, base+"/reset"); err != nil {
 		return nil, Truth{}, err
 	}
@@ -255,8 +286,8 @@ func runCase(ctx context.Context, c config, loadrun, base, dir, name, scenario s
 		return nil, Truth{}, err
 	}
 	jsonPath := filepath.Join(dir, name+".json")
-	argv := []string{loadrun, "run", file, "-H", base, "-u", fmt.Sprint(c.users), "-r", fmt.Sprint(c.rate),
-		"-t", c.run.String(), "-q", "--json", jsonPath}
+	argv := append([]string{loadrun, "run", file, "-H", base}, load...)
+	argv = append(argv, "-t", c.run.String(), "-q", "--json", jsonPath)
 	if pinned() {
 		argv = append([]string{"taskset", "-c", "0"}, argv...)
 	}

@@ -30,6 +30,12 @@ type summary struct {
 		Saturated  bool    `json:"saturated"`
 	} `json:"snapshot"`
 	Warnings []string `json:"warnings"`
+	Open     *struct {
+		Arrivals int64   `json:"arrivals"`
+		Dropped  int64   `json:"dropped"`
+		Late     int64   `json:"late"`
+		MaxLagMs float64 `json:"max_lag_ms"`
+	} `json:"open"`
 }
 
 // readSummary parses a JSON summary and checks it holds what the tables need.
@@ -150,6 +156,51 @@ func stallTable(w io.Writer, c stallCase) error {
 	}
 	for _, warning := range s.Warnings {
 		fmt.Fprintf(&b, "| loadrun's warning | %s |\n", strings.ReplaceAll(warning, "|", `\|`))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// openCase is what the open-model case measured: arrivals at Rate per
+// second, one Stall at half time.
+type openCase struct {
+	Rate    float64
+	Stall   time.Duration
+	Summary *summary
+	Truth   Truth
+}
+
+// dueInStall is how many arrivals fell due while the target stalled.
+func (c openCase) dueInStall() float64 { return c.Rate * c.Stall.Seconds() }
+
+// openTable is the markdown table of the open-model case: how many of the
+// requests due during the stall reached the target during it, and
+// loadrun's tail percentiles next to the target's truth for the same
+// requests (what users arriving at the rate saw).
+func openTable(w io.Writer, c openCase) error {
+	var b strings.Builder
+	s := c.Summary
+	due := c.dueInStall()
+	b.WriteString("| figure | loadrun | target's truth | difference |\n|---|---:|---:|---:|\n")
+	rows := []struct {
+		name      string
+		got, want float64
+	}{
+		{"p50", s.Aggregated.PercentilesMs["50"], c.Truth.P50},
+		{"p99", s.Aggregated.PercentilesMs["99"], c.Truth.P99},
+		{"p99.9", s.Aggregated.PercentilesMs["99.9"], c.Truth.P999},
+		{"max", s.Aggregated.MaxMs, c.Truth.Max},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.name, msCell(r.got), msCell(r.want), diff(r.got, r.want))
+	}
+	fmt.Fprintf(&b, "| requests | %d | %d | %s |\n", s.Aggregated.Requests, c.Truth.Count, diff(float64(s.Aggregated.Requests), float64(c.Truth.Count)))
+	fmt.Fprintf(&b, "| requests due during the stall / reaching the target during it | %.0f | %d | %.1f %% reached |\n", due, c.Truth.Stalled, 100*float64(c.Truth.Stalled)/due)
+	if s.Open != nil {
+		fmt.Fprintf(&b, "| arrivals / dropped / late (max lag) | %d / %d / %d (%s) | | |\n", s.Open.Arrivals, s.Open.Dropped, s.Open.Late, msCell(s.Open.MaxLagMs))
+	}
+	for _, warning := range s.Warnings {
+		fmt.Fprintf(&b, "| loadrun's warning | %s | | |\n", strings.ReplaceAll(warning, "|", `\|`))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -30,6 +30,8 @@ type target struct {
 	// stallUntil is the end of the current stall in ns since start (0: none).
 	stallUntil atomic.Int64
 	ids        atomic.Int64
+	// stalled counts the /work requests that arrived while a stall held.
+	stalled atomic.Int64
 
 	mu   sync.Mutex
 	hist *hdrhistogram.Histogram // service times in µs, 3 significant digits
@@ -61,6 +63,7 @@ func (tg *target) work(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	if until := tg.stallUntil.Load(); until != 0 {
 		if left := time.Duration(until - int64(time.Since(tg.start))); left > 0 {
+			tg.stalled.Add(1)
 			time.Sleep(left)
 		}
 	}
@@ -101,13 +104,17 @@ type Truth struct {
 	P50   float64 `json:"p50"`
 	P90   float64 `json:"p90"`
 	P99   float64 `json:"p99"`
+	P999  float64 `json:"p99_9"`
 	Max   float64 `json:"max"`
+	// Stalled is how many requests arrived while a stall held them.
+	Stalled int64 `json:"stalled"`
 }
 
 func (tg *target) truth(w http.ResponseWriter, r *http.Request) {
 	tg.mu.Lock()
 	t := truthOf(tg.hist)
 	tg.mu.Unlock()
+	t.Stalled = tg.stalled.Load()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(t)
 }
@@ -123,6 +130,7 @@ func truthOf(h *hdrhistogram.Histogram) Truth {
 		P50:   ms(h.ValueAtPercentile(50)),
 		P90:   ms(h.ValueAtPercentile(90)),
 		P99:   ms(h.ValueAtPercentile(99)),
+		P999:  ms(h.ValueAtPercentile(99.9)),
 		Max:   ms(h.Max()),
 	}
 }
@@ -130,6 +138,7 @@ func truthOf(h *hdrhistogram.Histogram) Truth {
 // reset forgets the measurements and any stall, between cases.
 func (tg *target) reset(w http.ResponseWriter, r *http.Request) {
 	tg.stallUntil.Store(0)
+	tg.stalled.Store(0)
 	tg.mu.Lock()
 	tg.hist.Reset()
 	tg.mu.Unlock()
