@@ -193,3 +193,30 @@ users:
 		})
 	}
 }
+
+// TestHTTP2Phases: the HTTP/2 client times a request as the fast client
+// does: the first request opens the connection (connect and TLS timed),
+// the next ones reuse it, and every request has a send, wait and download.
+func TestHTTP2Phases(t *testing.T) {
+	pki := newTestPKI(t)
+	var log tlsLog
+	srv := startTLS(t, pki, log.handler(false), true, nil)
+	src := fmt.Sprintf("tls: {ca: %q}\nhttp2: true\nusers:\n  - name: U\n    wait: 0s\n    tasks: [{steps: [{request: {url: /}}]}]\n", pki.caFile)
+	snap := runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: 4, Phases: true})
+	wantAllPassed(t, snap, 4)
+	if len(snap.Phases) != 1 {
+		t.Fatalf("%d phase rows, want 1", len(snap.Phases))
+	}
+	p := snap.Phases[0]
+	if p.Requests != 4 || p.Conns != 1 || p.Handshakes != 1 {
+		t.Errorf("phases: %d requests, %d connections, %d handshakes; want 4, 1, 1", p.Requests, p.Conns, p.Handshakes)
+	}
+	if p.TLS.Max() <= 0 || p.Wait.TotalCount() != 4 || p.Download.TotalCount() != 4 {
+		t.Errorf("phases: TLS max %d µs, %d waits, %d downloads; want a handshake time and 4 of each", p.TLS.Max(), p.Wait.TotalCount(), p.Download.TotalCount())
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if log.protos[0] != "HTTP/2.0" {
+		t.Errorf("went over %s", log.protos[0])
+	}
+}

@@ -21,6 +21,8 @@ func debugCmd(args []string, e env) int {
 	fs.StringVar(host, "host", "", "host to use instead of the scenario's")
 	useDemo := fs.Bool("demo", false, "start the built-in demo target and point the scenario at it")
 	insecure := fs.Bool("insecure", false, "skip TLS certificate verification")
+	var hf httpFlags
+	hf.register(fs)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return exitUsage
@@ -43,7 +45,12 @@ func debugCmd(args []string, e env) int {
 		return exitUsage
 	}
 	p := &debugPrinter{w: e.stdout}
-	snap := engine.Debug(plan, engine.Options{Tracer: p, Insecure: *insecure, StopTimeout: time.Second})
+	opts := engine.Options{Tracer: p, Insecure: *insecure, StopTimeout: time.Second}
+	if err := hf.apply(&opts); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun debug:", err)
+		return exitUsage
+	}
+	snap := engine.Debug(plan, opts)
 	fmt.Fprintln(e.stdout)
 	reports.WriteErrors(e.stdout, snap)
 	reports.WriteChecks(e.stdout, snap)

@@ -73,33 +73,27 @@ func (c *netClient) RoundTrip(req *fasthttp.Request, resp *fasthttp.Response, x 
 	pt := x.beginHop()
 	var p phaseTracer
 	if pt != nil {
-		p.pt = pt
 		hr = hr.WithContext(httptrace.WithClientTrace(ctx, p.trace()))
 	}
 	start := time.Now()
-	p.start = start
 	hresp, err := c.t.RoundTrip(hr)
 	if err != nil {
 		return time.Since(start), c.err(err)
 	}
 	defer hresp.Body.Close()
-	if pt != nil {
-		p.mark = time.Now()
-		if !p.gotFirst.IsZero() {
-			pt.Wait = p.gotFirst.Sub(p.wrote)
-		}
-	}
+	headers := time.Now()
 	fromNetResponse(hresp, resp)
 	x.bodyBuffer()
 	if !req.Header.IsHead() {
 		err = x.readFrom(hresp.Body)
 	}
-	elapsed := time.Since(start)
+	end := time.Now()
+	elapsed := end.Sub(start)
 	if err != nil {
 		return elapsed, c.err(err)
 	}
 	if pt != nil {
-		pt.Download = time.Since(p.mark)
+		p.phases(pt, start, headers, end)
 		x.endHop()
 	}
 	return elapsed, nil
@@ -185,27 +179,68 @@ func fromNetResponse(hresp *http.Response, resp *fasthttp.Response) {
 }
 
 // phaseTracer splits a net/http request's time into the phases the fast
-// client reports.
+// client reports. Its callbacks may run on the transport's goroutines (an
+// HTTP/2 write can finish after the response began), hence the mutex.
 type phaseTracer struct {
-	pt                         *stats.PhaseTimes
-	start, connStart, tlsStart time.Time
-	wrote, gotFirst, mark      time.Time
+	mu                       sync.Mutex
+	connect, tls             time.Duration
+	newConn, newTLS          bool
+	connStart, tlsStart      time.Time
+	gotConn, wrote, gotFirst time.Time
+}
+
+func (p *phaseTracer) at(t *time.Time) func() {
+	return func() {
+		p.mu.Lock()
+		*t = time.Now()
+		p.mu.Unlock()
+	}
 }
 
 func (p *phaseTracer) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		ConnectStart: func(string, string) { p.connStart = time.Now() },
+		ConnectStart: func(string, string) { p.at(&p.connStart)() },
 		ConnectDone: func(string, string, error) {
-			p.pt.Connect += time.Since(p.connStart)
-			p.pt.NewConn = true
+			p.mu.Lock()
+			p.connect += time.Since(p.connStart)
+			p.newConn = true
+			p.mu.Unlock()
 		},
-		TLSHandshakeStart: func() { p.tlsStart = time.Now() },
+		TLSHandshakeStart: p.at(&p.tlsStart),
 		TLSHandshakeDone: func(tls.ConnectionState, error) {
-			p.pt.TLS += time.Since(p.tlsStart)
-			p.pt.NewTLS = true
+			p.mu.Lock()
+			p.tls += time.Since(p.tlsStart)
+			p.newTLS = true
+			p.mu.Unlock()
 		},
-		GotConn:              func(httptrace.GotConnInfo) { p.mark = time.Now() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { p.wrote = time.Now(); p.pt.Send = p.wrote.Sub(p.mark) },
-		GotFirstResponseByte: func() { p.gotFirst = time.Now() },
+		GotConn:              func(httptrace.GotConnInfo) { p.at(&p.gotConn)() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.at(&p.wrote)() },
+		GotFirstResponseByte: p.at(&p.gotFirst),
 	}
+}
+
+// phases fills pt as the fast client does: connect and TLS for a new
+// connection, send up to the request written, wait to the first response
+// byte, download from there (header parsing included) to the last body
+// byte. start, headers and end are the request's start, the return of
+// RoundTrip and the end of the body.
+func (p *phaseTracer) phases(pt *stats.PhaseTimes, start, headers, end time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pt.Connect, pt.TLS, pt.NewConn, pt.NewTLS = p.connect, p.tls, p.newConn, p.newTLS
+	first := p.gotFirst
+	if first.IsZero() || first.After(headers) {
+		first = headers
+	}
+	sent := p.wrote
+	if sent.IsZero() || sent.After(first) {
+		sent = first // an HTTP/2 write may end after the answer began
+	}
+	from := p.gotConn
+	if from.IsZero() || from.After(sent) {
+		from = start
+	}
+	pt.Send = sent.Sub(from)
+	pt.Wait = first.Sub(sent)
+	pt.Download = end.Sub(first)
 }
