@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
@@ -588,18 +589,22 @@ users:
 // TestShopExample runs examples/shop.yaml, the full correlation example,
 // with 10 users for 2 s against the demo: it must run clean.
 func TestShopExample(t *testing.T) {
-	app := demo.New(demo.Options{})
-	srv := httptest.NewServer(app)
-	defer srv.Close()
+	synctest.Test(t, testShopExample)
+}
+
+// testShopExample runs in virtual time: the think times take none of the
+// test's.
+func testShopExample(t *testing.T) {
+	app, dial := virtualDemo(t)
 	sc, err := scenario.Load("../examples/shop.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := engine.Compile(sc, engine.CompileOptions{Host: srv.URL})
+	plan, err := engine.Compile(sc, engine.CompileOptions{Host: vhost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := engine.NewRunner(plan, engine.Options{RunTime: 2 * time.Second})
+	r := engine.NewRunner(plan, engine.Options{RunTime: 2 * time.Second, Dial: dial})
 	if err := r.Start(10, 0); err != nil {
 		t.Fatal(err)
 	}

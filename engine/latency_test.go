@@ -129,7 +129,7 @@ users:
               name: /work
               extract: [{var: id, jsonpath: $.id}]
               check: [{status: 200}, {contains: '"user"'}]
-`, vhost, 10, 0, engine.Options{RunTime: 2 * time.Second, Dial: dial})
+`, vhost, 10, 0, engine.Options{RunTime: time.Second, Dial: dial})
 
 	if s.Total.Failures != 0 {
 		t.Fatalf("%d of %d requests failed: %v", s.Total.Failures, s.Total.Requests, errorsOf(s))
