@@ -62,3 +62,42 @@ func TestStagesFollowTheSchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestFixedCount runs a closed-model ramp where one user type has a
+// fixed_count: exactly that many users of it run, however many users
+// there are, and the weights share the rest (server side: distinct users
+// per path).
+func TestFixedCount(t *testing.T) {
+	var rec recorder
+	srv := httptest.NewServer(rec.wrap(nil))
+	defer srv.Close()
+	src := `
+users:
+  - name: admin
+    fixed_count: 1
+    weight: 100
+    wait: {constant: 100ms}
+    tasks: [{steps: [{request: {url: "/admin?u=${user_id}"}}]}]
+  - name: shopper
+    wait: {constant: 100ms}
+    tasks: [{steps: [{request: {url: "/shop?u=${user_id}"}}]}]
+`
+	synctest.Test(t, func(t *testing.T) {
+		r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{})
+		sh := &engine.Shape{Schedule: schedule.Stages([]schedule.Stage{{Duration: 500 * time.Millisecond, Target: 6}, {Duration: time.Second, Target: 6}})}
+		if err := r.StartShape(sh); err != nil {
+			t.Fatal(err)
+		}
+		<-r.Done()
+	})
+	users := map[string]map[string]bool{}
+	for _, h := range rec.all() {
+		if users[h.path] == nil {
+			users[h.path] = map[string]bool{}
+		}
+		users[h.path][h.user] = true
+	}
+	if len(users["/admin"]) != 1 || len(users["/shop"]) != 5 {
+		t.Errorf("%d admin users and %d shoppers, want 1 and 5 (fixed_count 1 despite its weight of 100)", len(users["/admin"]), len(users["/shop"]))
+	}
+}

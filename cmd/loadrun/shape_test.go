@@ -178,3 +178,29 @@ func TestStagesFlag(t *testing.T) {
 		t.Errorf("JSON run %+v, want peak 4 users over 1 s", sum.Run)
 	}
 }
+
+// TestLiveConsoleShowsTheShape checks that the live console names the stage
+// and the target users (closed model) or rate and drops (open model).
+func TestLiveConsoleShowsTheShape(t *testing.T) {
+	srv := httptest.NewServer(demo.New(demo.Options{}))
+	defer srv.Close()
+	file := scenarioFor(t, srv.URL, "/api/items", "100ms")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		// Closed-model stages: the stage and its target users.
+		{[]string{"--stages", "1s:4,1s:4"}, "Stage 1/2: target "},
+		// The open model: the rate, the users made and the drops.
+		{[]string{"--arrival-rate", "20/s", "--max-users", "5", "-t", "1s"}, "Stage 1/1: rate 20.0/s   users made: "},
+	}
+	for _, tc := range tests {
+		code, stdout, stderr := runCLI(t, append([]string{"run", file, "--print-interval", "300ms"}, tc.args...)...)
+		if code != exitOK {
+			t.Errorf("%v: exit %d\n%s", tc.args, code, stderr)
+		}
+		if !strings.Contains(stdout, tc.want) {
+			t.Errorf("%v: the live console lacks %q:\n%s", tc.args, tc.want, stdout)
+		}
+	}
+}

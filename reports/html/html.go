@@ -83,6 +83,8 @@ type view struct {
 	Pacing           []pacingRow
 	// Behind is true when a paced task started late or skipped a start.
 	Behind bool
+	// Open is the open model's arrivals; nil for a closed-model run.
+	Open   *openView
 	Charts chartData
 	// ChartCaption says what the charts cover ("62 points over 1m2s").
 	ChartCaption string
@@ -105,7 +107,7 @@ type view struct {
 type runView struct {
 	Scenario, File, Host               string
 	Users, SpawnRate, RunTime          string
-	Iterations                         string
+	Iterations, Load                   string
 	Start, End, Duration, Version      string
 	HasFile, HasIterations, HasVersion bool
 }
@@ -182,6 +184,14 @@ type rendezvousRow struct {
 	Groups, ByCount, ByTimeout, Shortfall int64
 	SizeMin, SizeAvg, SizeMax             string
 	WaitP50, WaitP95, WaitMax             string
+}
+
+// openView is what the open model's arrivals did, formatted.
+type openView struct {
+	Arrivals, Dropped, Late  int64
+	DroppedRatio, WorstDrops string
+	MaxLag                   string
+	Bad                      bool
 }
 
 type pacingRow struct {
@@ -262,12 +272,23 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 			Skipped: t.Skipped, Behind: behind,
 			LateP50: fmtMs(histTime(t.Lateness, 50)), LateP99: fmtMs(histTime(t.Lateness, 99)), LateMax: fmtMs(histTime(t.Lateness, 100))})
 	}
+	if o := s.Open; o != nil {
+		worst := 0.0
+		for _, p := range s.History {
+			worst = max(worst, p.DroppedPerSec)
+		}
+		v.Open = &openView{Arrivals: o.Arrivals, Dropped: o.Dropped, Late: o.Late, DroppedRatio: fmtPercent(o.DroppedRatio()),
+			WorstDrops: fmt.Sprintf("%.1f", finite(worst)), MaxLag: fmtMs(o.MaxLag), Bad: o.Dropped > 0}
+	}
 	v.Tiles = []tile{
 		{Label: "Requests", Value: fmt.Sprint(total.Requests), Note: fmtRate(total.RPS(elapsed)) + " req/s"},
 		{Label: "Failures", Value: fmt.Sprint(total.Failures), Note: fmtPercent(total.FailRatio()), Bad: total.Failures > 0},
 		{Label: "Median", Value: entryMs(total, total.Median()) + " ms", Note: "avg " + entryMs(total, total.Avg()) + " ms"},
 		{Label: "p95", Value: entryMs(total, total.Percentile(95)) + " ms", Note: "p99 " + entryMs(total, total.Percentile(99)) + " ms"},
 		{Label: "Peak users", Value: fmt.Sprint(peakUsers(run, s)), Note: "duration " + fmtDuration(elapsed)},
+	}
+	if v.Open != nil {
+		v.Tiles = append(v.Tiles, tile{Label: "Dropped", Value: fmt.Sprint(v.Open.Dropped), Note: v.Open.DroppedRatio + " of " + fmt.Sprint(v.Open.Arrivals) + " arrivals", Bad: v.Open.Bad})
 	}
 	if len(run.Thresholds) > 0 {
 		t := tile{Label: "Thresholds", Value: fmt.Sprintf("%d/%d", len(run.Thresholds)-v.ThresholdsFailed, len(run.Thresholds)), Note: "passed"}
@@ -291,6 +312,7 @@ func buildRun(run reports.Run, s *stats.Snapshot) runView {
 		RunTime: "until stopped", Iterations: fmt.Sprint(run.Iterations),
 		Start: fmtTime(start), End: fmtTime(end), Duration: fmtDuration(end.Sub(start)),
 		Version: run.Version, HasFile: run.File != "", HasIterations: run.Iterations > 0, HasVersion: run.Version != "",
+		Load: run.Load,
 	}
 	if run.RunTime > 0 {
 		r.RunTime = fmtDuration(run.RunTime)

@@ -348,3 +348,27 @@ func TestWriteVerdictBanner(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteOpenModel checks the open model's arrivals section, its tile
+// and the load shape in the header; a closed-model run shows none.
+func TestWriteOpenModel(t *testing.T) {
+	s := stats.New(t0, 1)
+	for i := range 200 {
+		s.Arrival(20*time.Millisecond, i%4 == 0)
+	}
+	s.Tick(t0.Add(time.Second))
+	run := reports.Run{Scenario: "open", Load: "arrival rate 200/s for 1s, max 5 users, constant arrivals"}
+	out, doc := render(t, run, s.Snapshot(t0.Add(time.Second)))
+	if got := cells(doc, "//section[@id='arrivals']//tbody/tr"); !slices.Equal(got, []string{"200", "50", "25.00%", "50.0", "150", "20"}) {
+		t.Errorf("arrivals row = %q", got)
+	}
+	for _, want := range []string{"arrival rate 200/s for 1s, max 5 users", ">Dropped<"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	closed, _ := render(t, reports.Run{}, stats.New(t0, 1).Snapshot(t0))
+	if strings.Contains(closed, `id="arrivals"`) {
+		t.Errorf("a closed-model run shows arrivals")
+	}
+}
