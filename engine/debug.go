@@ -15,6 +15,7 @@ func Debug(plan *Plan, opts Options) *stats.Snapshot {
 	r.mu.Lock()
 	r.started = time.Now()
 	r.stats = stats.New(r.started, 1)
+	r.stats.OrderChecks(plan.checkOrder())
 	r.state = Running
 	r.mu.Unlock()
 	for kind := range plan.users {

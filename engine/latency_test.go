@@ -159,7 +159,7 @@ func checkSummary(t *testing.T, e *stats.Entry) {
 		t.Errorf("%s: histogram at %d significant digits, want 3 or more", e.Key, got)
 	}
 	prev := time.Duration(0)
-	for _, p := range stats.Percentiles {
+	for _, p := range stats.Percentiles() {
 		got := e.Percentile(p)
 		if got > e.MaxTime {
 			t.Errorf("%s: p%v %s above max %s", e.Key, p, got, e.MaxTime)

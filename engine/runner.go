@@ -276,6 +276,7 @@ func (r *Runner) Start(users int, rate float64) error {
 	}
 	r.started = time.Now()
 	r.stats = stats.New(r.started, statsShards())
+	r.stats.OrderChecks(r.plan.checkOrder())
 	r.state = Spawning
 	go r.tick()
 	if r.opts.RunTime > 0 {

@@ -70,8 +70,10 @@ func statsRow(p *printer, e *stats.Entry, s *stats.Snapshot, final bool) {
 	if final {
 		rps, fps = e.RPS(s.Duration()), e.FailPerSec(s.Duration())
 	}
+	// A row with no timed request (none ran, or none could be sent) has no
+	// times, not times of zero.
 	avg, lo, hi, med := "-", "-", "-", "-"
-	if e.Requests > 0 {
+	if e.Requests > e.Unsent {
 		avg, lo, hi, med = consoleMs(e.Avg()), consoleMs(e.MinTime), consoleMs(e.MaxTime), consoleMs(e.Median())
 	}
 	p.line("%-8s %s %7d %12s |%7s %7s %7s%7s | %7.2f %11.2f",
@@ -96,9 +98,9 @@ func dashes(n int) string { return strings.Repeat("-", n) }
 // (3 significant digits) and are clamped to the exact min and max.
 func WritePercentiles(w io.Writer, s *stats.Snapshot) error {
 	p := &printer{w: w}
-	sep := dashes(typeWidth) + "|" + dashes(pctNameWidth) + "|" + dashes(8) + strings.Repeat("|"+dashes(6), len(stats.Percentiles))
-	head := fmt.Sprintf("%-8s %s %8s", "Type", pad("Name", pctNameWidth), percentileLabel(stats.Percentiles[0]))
-	for _, q := range stats.Percentiles[1:] {
+	sep := dashes(typeWidth) + "|" + dashes(pctNameWidth) + "|" + dashes(8) + strings.Repeat("|"+dashes(6), len(stats.Percentiles()))
+	head := fmt.Sprintf("%-8s %s %8s", "Type", pad("Name", pctNameWidth), percentileLabel(stats.Percentiles()[0]))
+	for _, q := range stats.Percentiles()[1:] {
 		head += fmt.Sprintf(" %6s", percentileLabel(q))
 	}
 	p.line("Response time percentiles")
@@ -113,14 +115,14 @@ func WritePercentiles(w io.Writer, s *stats.Snapshot) error {
 	return p.err
 }
 
-// pctRow writes one percentile row; rows without requests are left out, as
-// Locust does, since they have no distribution to show.
+// pctRow writes one percentile row; rows without timed requests are left
+// out, as Locust does, since they have no distribution to show.
 func pctRow(p *printer, e *stats.Entry) {
-	if e.Requests == 0 {
+	if e.Requests == e.Unsent {
 		return
 	}
-	row := fmt.Sprintf("%-8s %s %8s", fit(e.Method, typeWidth), pad(fit(e.Name, pctNameWidth), pctNameWidth), consoleMs(e.Percentile(stats.Percentiles[0])))
-	for _, q := range stats.Percentiles[1:] {
+	row := fmt.Sprintf("%-8s %s %8s", fit(e.Method, typeWidth), pad(fit(e.Name, pctNameWidth), pctNameWidth), consoleMs(e.Percentile(stats.Percentiles()[0])))
+	for _, q := range stats.Percentiles()[1:] {
 		row += fmt.Sprintf(" %6s", consoleMs(e.Percentile(q)))
 	}
 	p.line("%s %6d", row, e.Requests)
@@ -166,8 +168,8 @@ func errorName(e *stats.ErrorEntry) string {
 }
 
 // WriteChecks writes the checkpoints table: for each check of each request,
-// how many responses passed and failed it. Nothing is written when the
-// scenario has no checks.
+// how many responses passed and failed it, in the scenario's order, a long
+// label cut at its end. Nothing is written when the scenario has no checks.
 func WriteChecks(w io.Writer, s *stats.Snapshot) error {
 	p := &printer{w: w}
 	if len(s.Checks) == 0 {
@@ -180,7 +182,7 @@ func WriteChecks(w io.Writer, s *stats.Snapshot) error {
 	p.line("%s", sep)
 	for _, c := range s.Checks {
 		p.line("%-8s %s %s %9d %9d %7.2f%%", fit(c.Request.Method, typeWidth), pad(fit(c.Request.Name, nameW), nameW),
-			pad(fit(c.Name, checkW), checkW), c.Pass, c.Fail, passRatio(c)*100)
+			pad(fitEnd(c.Name, checkW), checkW), c.Pass, c.Fail, passRatio(c)*100)
 	}
 	p.line("%s", sep)
 	p.line("")

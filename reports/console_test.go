@@ -247,3 +247,78 @@ func TestErrorsCapped(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsentRowHasNoTimes: a row whose requests were never sent (a pool
+// with no row, an unset variable) shows "-" for its times, as an empty
+// Aggregated row does, not 0.00, and has no percentile row.
+func TestUnsentRowHasNoTimes(t *testing.T) {
+	st := stats.New(time.Unix(0, 0), 1)
+	unsent := stats.Key{Method: "POOL", Name: "accounts"}
+	st.Recorder(0).Unsent(unsent, "no row within 10s")
+	st.Recorder(0).Request(stats.Key{Method: "GET", Name: "/"}, 3*time.Millisecond, 0, "")
+	s := st.Snapshot(time.Unix(1, 0))
+	var b bytes.Buffer
+	if err := WriteStatsTable(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for l := range strings.Lines(b.String()) {
+		if strings.HasPrefix(l, "POOL") {
+			row = l
+		}
+	}
+	if f := strings.Fields(row); len(f) < 9 || f[5] != "-" || f[6] != "-" || f[7] != "-" || f[8] != "-" {
+		t.Errorf("unsent row %q, want - for avg, min, max and median", row)
+	}
+	b.Reset()
+	if err := WritePercentiles(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "POOL") {
+		t.Errorf("percentile table has a row for requests never sent:\n%s", b.String())
+	}
+}
+
+// TestChecksTableOrderAndCut: checkpoints are listed in the snapshot's
+// order (the scenario's), and a long label keeps its start.
+func TestChecksTableOrderAndCut(t *testing.T) {
+	k := stats.Key{Method: "GET", Name: "/cart"}
+	long := "jsonpath $.items[0].price equals ${expected_price_for_this_user_and_currency}"
+	s := &stats.Snapshot{Checks: []*stats.CheckEntry{
+		{Request: k, Name: "status 200", Pass: 3},
+		{Request: k, Name: long, Pass: 3},
+		{Request: k, Name: "contains Total", Pass: 2, Fail: 1},
+	}}
+	var b bytes.Buffer
+	if err := WriteChecks(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for l := range strings.Lines(b.String()) {
+		if strings.HasPrefix(l, "GET") {
+			r := []rune(l)
+			labels = append(labels, strings.TrimSpace(string(r[8+1+40+1:8+1+40+1+40])))
+		}
+	}
+	want := []string{"status 200", "jsonpath $.items[0].price equals ${expe…", "contains Total"} // 40 runes
+	if strings.Join(labels, "|") != strings.Join(want, "|") {
+		t.Errorf("labels %q, want %q (scenario order, cut at the end)", labels, want)
+	}
+}
+
+// TestSpawnRateText: -r 0 reads "all at once", not "0/s".
+func TestSpawnRateText(t *testing.T) {
+	tests := []struct {
+		rate float64
+		want string
+	}{
+		{0, "all at once"}, // -r 0 starts every user together
+		{1, "1/s"},         // the default
+		{2.5, "2.5/s"},     // a fraction
+	}
+	for _, tt := range tests {
+		if got := SpawnRateText(tt.rate); got != tt.want {
+			t.Errorf("SpawnRateText(%v) = %q, want %q", tt.rate, got, tt.want)
+		}
+	}
+}

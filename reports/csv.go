@@ -68,8 +68,8 @@ var statsColumns = append([]string{"Type", "Name", "Request Count", "Failure Cou
 	"Average Content Size", "Requests/s", "Failures/s"}, percentileLabels()...)
 
 func percentileLabels() []string {
-	labels := make([]string, len(stats.Percentiles))
-	for i, p := range stats.Percentiles {
+	labels := make([]string, len(stats.Percentiles()))
+	for i, p := range stats.Percentiles() {
 		labels[i] = percentileLabel(p)
 	}
 	return labels
@@ -99,9 +99,9 @@ func statsCSVRow(e *stats.Entry, s *stats.Snapshot) []string {
 // percentileCells are an entry's Locust percentiles in milliseconds, the
 // same numbers as the console's percentile table at full precision.
 func percentileCells(e *stats.Entry) []string {
-	cells := make([]string, len(stats.Percentiles))
-	for i, p := range stats.Percentiles {
-		if e.Requests == 0 {
+	cells := make([]string, len(stats.Percentiles()))
+	for i, p := range stats.Percentiles() {
+		if e.Requests == e.Unsent { // no timed request
 			cells[i] = "N/A"
 			continue
 		}
@@ -119,40 +119,29 @@ var historyColumns = append(append([]string{"Timestamp", "User Count", "Type", "
 
 // WriteHistoryCSV writes Locust's PREFIX_stats_history.csv: one Aggregated
 // row per history point (a second, or more for older merged points), as
-// Locust writes one per interval. The history keeps only the 50th, 95th
-// and 99th percentiles of each interval and the cumulative counts, so the
-// other percentile columns and the cumulative time and size columns are
-// "N/A" — Locust's own marker for a value it does not have.
+// Locust writes one per interval, with every column Locust fills: the
+// interval's rates and percentiles (N/A for an interval without requests,
+// as Locust writes them) and the whole run's counts, median, average, min,
+// max and average content size up to that time (0 before any request, as
+// Locust writes them).
 func WriteHistoryCSV(w io.Writer, s *stats.Snapshot) error {
 	c := csv.NewWriter(w)
 	rows := [][]string{historyColumns}
 	for _, p := range s.History {
 		row := []string{strconv.FormatInt(p.Time.Unix(), 10), strconv.Itoa(p.Users), "", stats.AggregatedName,
 			fmt.Sprintf("%f", finite(p.RPS)), fmt.Sprintf("%f", finite(p.FailPerSec))}
-		for _, q := range stats.Percentiles {
-			row = append(row, historyPercentile(p, q))
+		for i := range p.Pct {
+			if p.RPS == 0 {
+				row = append(row, "N/A")
+				continue
+			}
+			row = append(row, decimal(ms(p.Pct[i])))
 		}
-		row = append(row, itoa(p.Requests), itoa(p.Failures), "N/A", "N/A", "N/A", "N/A", "N/A")
+		row = append(row, itoa(p.Requests), itoa(p.Failures), decimal(ms(p.TotalMedian)), decimal(ms(p.TotalAvg)),
+			decimal(ms(p.TotalMin)), decimal(ms(p.TotalMax)), decimal(finite(p.TotalAvgContentBytes)))
 		rows = append(rows, row)
 	}
 	return writeAll(c, rows)
-}
-
-// historyPercentile is a percentile the history point keeps, or "N/A" for
-// one it does not keep or an interval without requests.
-func historyPercentile(p stats.Point, q float64) string {
-	if p.RPS == 0 {
-		return "N/A"
-	}
-	switch q {
-	case 50:
-		return decimal(ms(p.P50))
-	case 95:
-		return decimal(ms(p.P95))
-	case 99:
-		return decimal(ms(p.P99))
-	}
-	return "N/A"
 }
 
 // WriteFailuresCSV writes Locust's PREFIX_failures.csv: each distinct error

@@ -112,7 +112,7 @@ func TestStatsCSVNumbers(t *testing.T) {
 				t.Errorf("%s %s = %v, want %v", e.Key, name, got, want)
 			}
 		}
-		for j, p := range stats.Percentiles {
+		for j, p := range stats.Percentiles() {
 			got := parseFloat(t, row[col(percentileLabel(p))])
 			if want := ms(e.Percentile(p)); got != want {
 				t.Errorf("%s p%v = %v ms, want %v", e.Key, p, got, want)
@@ -185,22 +185,32 @@ func TestHistoryCSV(t *testing.T) {
 	col := func(name string) int { return slices.Index(historyColumns, name) }
 	for i, p := range s.History {
 		row := rows[i+1]
-		p50, p99 := decimal(ms(p.P50)), decimal(ms(p.P99))
-		if p.Requests == 0 || p.RPS == 0 {
-			p50, p99 = "N/A", "N/A" // no requests in the interval: no percentile, not 0
+		pct := func(d time.Duration) string {
+			if p.Requests == 0 || p.RPS == 0 {
+				return "N/A" // no requests in the interval: no percentile, not 0
+			}
+			return decimal(ms(d))
 		}
 		tests := []struct {
 			column, want string
 		}{
 			{"Timestamp", strconv.FormatInt(p.Time.Unix(), 10)}, // Unix seconds, as Locust
 			{"User Count", strconv.Itoa(p.Users)},
-			{"Name", "Aggregated"}, // only Aggregated rows: the history has no per-name points
+			{"Name", "Aggregated"}, // only Aggregated rows without --csv-full-history
 			{"Total Request Count", itoa(p.Requests)},
 			{"Total Failure Count", itoa(p.Failures)},
-			{"50%", p50}, // kept by the history
-			{"99%", p99},
-			{"66%", "N/A"}, // not kept: Locust's marker, not a made-up 0
-			{"Total Median Response Time", "N/A"},
+			{"50%", pct(p.P50)},                                        // every percentile Locust writes
+			{"66%", pct(p.Pct[1])},                                     // not only 50, 95 and 99
+			{"99%", pct(p.P99)},                                        // the same as the point's P99
+			{"100%", pct(p.Pct[10])},                                   // the interval's slowest
+			{"Total Median Response Time", decimal(ms(p.TotalMedian))}, // the run's so far
+			{"Total Average Response Time", decimal(ms(p.TotalAvg))},
+			{"Total Min Response Time", decimal(ms(p.TotalMin))},
+			{"Total Max Response Time", decimal(ms(p.TotalMax))},
+			{"Total Average Content Size", decimal(p.TotalAvgContentBytes)},
+		}
+		if p.Requests > 0 && (p.TotalMax == 0 || p.TotalAvg == 0) {
+			t.Errorf("point %d: %d requests but total max %v, avg %v", i, p.Requests, p.TotalMax, p.TotalAvg)
 		}
 		for _, tt := range tests {
 			if got := row[col(tt.column)]; got != tt.want {

@@ -102,7 +102,7 @@ func (p percentilesJSON) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "%q:%s", strconv.FormatFloat(stats.Percentiles[i], 'f', -1, 64), strconv.FormatFloat(finite(v), 'f', -1, 64))
+		fmt.Fprintf(&b, "%q:%s", strconv.FormatFloat(stats.Percentiles()[i], 'f', -1, 64), strconv.FormatFloat(finite(v), 'f', -1, 64))
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
@@ -182,8 +182,16 @@ type pointJSON struct {
 	P50Ms      float64   `json:"p50_ms"`
 	P95Ms      float64   `json:"p95_ms"`
 	P99Ms      float64   `json:"p99_ms"`
-	Requests   int64     `json:"requests"`
-	Failures   int64     `json:"failures"`
+	// PctMs are the interval's percentiles at Locust's percentiles, in
+	// their order (absent from summaries written before them).
+	PctMs                []float64 `json:"percentiles_ms"`
+	Requests             int64     `json:"requests"`
+	Failures             int64     `json:"failures"`
+	TotalMedianMs        float64   `json:"total_median_ms"`
+	TotalAvgMs           float64   `json:"total_avg_ms"`
+	TotalMinMs           float64   `json:"total_min_ms"`
+	TotalMaxMs           float64   `json:"total_max_ms"`
+	TotalAvgContentBytes float64   `json:"total_avg_content_bytes"`
 	// DroppedPerSec is the open model's dropped arrivals per second.
 	DroppedPerSec float64 `json:"dropped_per_sec,omitempty"`
 }
@@ -265,16 +273,22 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 	}
 	sum.Phases = phasesToJSON(s.Phases, &err)
 	for _, p := range s.History {
+		pct := make([]float64, len(p.Pct))
+		for i, d := range p.Pct {
+			pct[i] = ms(d)
+		}
 		sum.History = append(sum.History, pointJSON{Time: p.Time, Seconds: finite(p.Seconds), Users: p.Users,
 			RPS: finite(p.RPS), FailPerSec: finite(p.FailPerSec), P50Ms: ms(p.P50), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
-			Requests: p.Requests, Failures: p.Failures, DroppedPerSec: finite(p.DroppedPerSec)})
+			PctMs: pct, Requests: p.Requests, Failures: p.Failures,
+			TotalMedianMs: ms(p.TotalMedian), TotalAvgMs: ms(p.TotalAvg), TotalMinMs: ms(p.TotalMin), TotalMaxMs: ms(p.TotalMax),
+			TotalAvgContentBytes: finite(p.TotalAvgContentBytes), DroppedPerSec: finite(p.DroppedPerSec)})
 	}
 	return sum, err
 }
 
 func entryToJSON(e *stats.Entry, el time.Duration, err *error) *entryJSON {
-	pct := make(percentilesJSON, len(stats.Percentiles))
-	for i, p := range stats.Percentiles {
+	pct := make(percentilesJSON, len(stats.Percentiles()))
+	for i, p := range stats.Percentiles() {
 		pct[i] = ms(e.Percentile(p))
 	}
 	return &entryJSON{
@@ -383,9 +397,15 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 	}
 	s.Phases = phasesFromJSON(sum.Phases, decode)
 	for _, p := range sum.History {
-		s.History = append(s.History, stats.Point{Time: p.Time, Users: p.Users, RPS: p.RPS, FailPerSec: p.FailPerSec,
+		pt := stats.Point{Time: p.Time, Users: p.Users, RPS: p.RPS, FailPerSec: p.FailPerSec,
 			P50: fromMs(p.P50Ms), P95: fromMs(p.P95Ms), P99: fromMs(p.P99Ms),
-			Requests: p.Requests, Failures: p.Failures, Seconds: p.Seconds, DroppedPerSec: p.DroppedPerSec})
+			Requests: p.Requests, Failures: p.Failures, Seconds: p.Seconds, DroppedPerSec: p.DroppedPerSec,
+			TotalMedian: fromMs(p.TotalMedianMs), TotalAvg: fromMs(p.TotalAvgMs), TotalMin: fromMs(p.TotalMinMs),
+			TotalMax: fromMs(p.TotalMaxMs), TotalAvgContentBytes: p.TotalAvgContentBytes}
+		for i := range min(len(p.PctMs), len(pt.Pct)) {
+			pt.Pct[i] = fromMs(p.PctMs[i])
+		}
+		s.History = append(s.History, pt)
 	}
 	run := Run{Scenario: sum.Run.Scenario, File: sum.Run.File, Host: sum.Run.Host, Users: sum.Run.Users,
 		SpawnRate: sum.Run.SpawnRate, RunTime: time.Duration(math.Round(sum.Run.RunTimeSeconds * float64(time.Second))),

@@ -43,7 +43,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		if ge, we := mustEncode(t, g.Hist), mustEncode(t, want.Hist); ge != we {
 			t.Errorf("%s: histogram differs after a round trip", want.Key)
 		}
-		for _, p := range stats.Percentiles {
+		for _, p := range stats.Percentiles() {
 			if gp, wp := g.Percentile(p), want.Percentile(p); gp != wp {
 				t.Errorf("%s p%v = %v after a round trip, want %v", want.Key, p, gp, wp)
 			}

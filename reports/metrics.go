@@ -109,6 +109,20 @@ func fit(s string, width int) string {
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
+// fitEnd shortens s to at most width runes by cutting its end, marked
+// with "…". Check labels say what they test at their start ("jsonpath
+// $.items.# equals 3"), so the start is what must stay.
+func fitEnd(s string, width int) string {
+	r := []rune(cell(s))
+	if len(r) <= width {
+		return string(r)
+	}
+	if width < 1 {
+		return ""
+	}
+	return string(r[:width-1]) + "…"
+}
+
 // pad left-justifies s in width runes; fmt's %-Ns counts bytes, which would
 // misalign any name with a non-ASCII character.
 func pad(s string, width int) string {

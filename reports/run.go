@@ -5,6 +5,7 @@
 package reports
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/loadrun/loadrun/thresholds"
@@ -37,4 +38,13 @@ type Run struct {
 	Version string
 	// Verdict is the run's outcome (zero while a run is live).
 	Verdict Verdict
+}
+
+// SpawnRateText is how reports show a spawn rate: "2/s", or "all at once"
+// for 0 (`-r 0`), which starts every user together rather than none.
+func SpawnRateText(rate float64) string {
+	if rate == 0 {
+		return "all at once"
+	}
+	return strconv.FormatFloat(finite(rate), 'g', -1, 64) + "/s"
 }

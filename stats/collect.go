@@ -38,6 +38,9 @@ type acc struct {
 
 	rates   map[Key]*rate
 	history history
+	// checkRank is each checkpoint's place in the scenario (OrderChecks);
+	// it outlives Reset, being the plan's.
+	checkRank map[checkKey]int
 }
 
 // row is one request row after folding.
@@ -51,7 +54,9 @@ type row struct {
 }
 
 func (a *acc) reset(start time.Time) {
+	rank := a.checkRank
 	*a = acc{
+		checkRank:   rank,
 		start:       start,
 		lastTick:    start,
 		rows:        make(map[Key]*row),
@@ -300,13 +305,21 @@ func (s *Stats) closeInterval(now time.Time, secs float64) *Snapshot {
 		p.DroppedPerSec = float64(iv.Open.Dropped) / secs
 	}
 	if h := iv.Total.Hist; h.TotalCount() > 0 {
-		p.P50 = histDuration(h.ValueAtPercentile(50))
-		p.P95 = histDuration(h.ValueAtPercentile(95))
-		p.P99 = histDuration(h.ValueAtPercentile(99))
+		for i, q := range locustPercentiles {
+			p.Pct[i] = iv.Total.Percentile(q)
+		}
+		p.P50, p.P95, p.P99 = p.Pct[0], p.Pct[5], p.Pct[7]
 	}
+	run := &Entry{Hist: s.totalHist}
+	for _, r := range s.rows {
+		run.addCounts(r.cum)
+	}
+	p.TotalMedian, p.TotalAvg, p.TotalMin, p.TotalMax = run.Median(), run.Avg(), run.MinTime, run.MaxTime
+	p.TotalAvgContentBytes = run.AvgContentBytes()
 	s.history.add(p)
 	iv.History = []Point{p}
 	iv.sort()
+	sortChecks(iv.Checks, s.checkRank)
 	return iv
 }
 
@@ -370,6 +383,7 @@ func (s *Stats) publish(now time.Time) *Snapshot {
 	snap.Rendezvous = s.rz.published()
 	s.rzMu.Unlock()
 	snap.sort()
+	sortChecks(snap.Checks, s.checkRank)
 	return snap
 }
 
@@ -534,18 +548,51 @@ func total(entries []*Entry) *Entry {
 }
 
 // sort puts every list of the snapshot in its documented order, so that
-// reports are stable from run to run. Rendezvous lists come sorted.
+// reports are stable from run to run. Rendezvous lists come sorted;
+// checks are sorted by sortChecks.
 func (s *Snapshot) sort() {
 	slices.SortFunc(s.Entries, func(a, b *Entry) int { return compareKeys(a.Key, b.Key) })
 	slices.SortFunc(s.Errors, func(a, b *ErrorEntry) int {
 		// Most frequent first, as Locust's error table.
 		return cmp.Or(cmp.Compare(b.Count, a.Count), compareKeys(a.Key, b.Key), cmp.Compare(a.Error, b.Error))
 	})
-	slices.SortFunc(s.Checks, func(a, b *CheckEntry) int {
-		return cmp.Or(compareKeys(a.Request, b.Request), cmp.Compare(a.Name, b.Name))
-	})
 	slices.SortFunc(s.Pacing, func(a, b *PacingEntry) int { return cmp.Compare(a.Task, b.Task) })
 	sortPhases(s.Phases)
+}
+
+// CheckID names a checkpoint: the request it belongs to and its label.
+type CheckID struct {
+	Request Key
+	Name    string
+}
+
+// OrderChecks gives the checkpoints' order in the scenario, which
+// snapshots list them in (checks not named here follow, by request then
+// label). The engine calls it once, before the run records.
+func (s *Stats) OrderChecks(order []CheckID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkRank = make(map[checkKey]int, len(order))
+	for i, c := range order {
+		if _, dup := s.checkRank[checkKey{c.Request, c.Name}]; !dup {
+			s.checkRank[checkKey{c.Request, c.Name}] = i
+		}
+	}
+	s.latest.Store(s.publish(s.latest.Load().Time))
+}
+
+// sortChecks orders checks by their rank in the scenario when known, then
+// by request and label.
+func sortChecks(c []*CheckEntry, rank map[checkKey]int) {
+	pos := func(e *CheckEntry) int {
+		if r, ok := rank[checkKey{e.Request, e.Name}]; ok {
+			return r
+		}
+		return len(rank)
+	}
+	slices.SortStableFunc(c, func(a, b *CheckEntry) int {
+		return cmp.Or(cmp.Compare(pos(a), pos(b)), compareKeys(a.Request, b.Request), cmp.Compare(a.Name, b.Name))
+	})
 }
 
 func sortRendezvous(r []*RendezvousEntry) {

@@ -5,8 +5,18 @@ import (
 	"time"
 )
 
-// Percentiles are the percentiles Locust prints, in its order.
-var Percentiles = []float64{50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100}
+// NumPercentiles is how many percentiles Locust prints.
+const NumPercentiles = 11
+
+// locustPercentiles are the percentiles Locust prints, in its order.
+var locustPercentiles = [NumPercentiles]float64{50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100}
+
+// Percentiles returns the percentiles Locust prints, in its order, as a new
+// slice the caller may keep or change.
+func Percentiles() []float64 {
+	p := locustPercentiles
+	return p[:]
+}
 
 // Avg is the exact mean response time (SumTime / Requests), 0 without requests.
 func (e *Entry) Avg() time.Duration {

@@ -141,5 +141,8 @@ func mergeAdjacent(a, b Point) Point {
 	m.P50 = max(a.P50, b.P50)
 	m.P95 = max(a.P95, b.P95)
 	m.P99 = max(a.P99, b.P99)
+	for i := range m.Pct {
+		m.Pct[i] = max(a.Pct[i], b.Pct[i])
+	}
 	return m
 }

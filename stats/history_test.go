@@ -184,7 +184,7 @@ func TestMergeEqualsOneRecorder(t *testing.T) {
 			g.MinTime != w.MinTime || g.MaxTime != w.MaxTime || g.ContentBytes != w.ContentBytes || !sameHist(g.Hist, w.Hist) {
 			t.Errorf("entry %v: got %+v, want %+v", w.Key, g, w)
 		}
-		for _, p := range Percentiles {
+		for _, p := range Percentiles() {
 			if g.Percentile(p) != w.Percentile(p) {
 				t.Errorf("%v p%v = %v, want %v", w.Key, p, g.Percentile(p), w.Percentile(p))
 			}

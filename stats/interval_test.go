@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,7 +156,7 @@ func TestPackedPercentilesMatchDense(t *testing.T) {
 				_ = dense.RecordValue(v)
 				_ = sparse.RecordValue(v)
 			}
-			for _, p := range append([]float64{0, 1, 33.3}, Percentiles...) {
+			for _, p := range append([]float64{0, 1, 33.3}, Percentiles()...) {
 				if got, want := sparse.ValueAtPercentile(p), dense.ValueAtPercentile(p); got != want {
 					t.Errorf("p%v = %d, dense %d", p, got, want)
 				}
@@ -172,5 +173,36 @@ func TestPackedPercentilesMatchDense(t *testing.T) {
 				t.Errorf("encodings differ (%v)", err)
 			}
 		})
+	}
+}
+
+// TestChecksInScenarioOrder: snapshots list checkpoints in the order
+// OrderChecks gave, unknown ones after them by request and label.
+func TestChecksInScenarioOrder(t *testing.T) {
+	s := New(t0, 2)
+	b, a := Key{"GET", "/b"}, Key{"GET", "/a"}
+	s.OrderChecks([]CheckID{{b, "status 200"}, {b, "contains ok"}, {a, "status 200"}})
+	r := s.Recorder(0)
+	r.Check(a, "status 200", true)
+	r.Check(a, "zzz unlisted", true)
+	r.Check(a, "aaa unlisted", true)
+	r.Check(b, "contains ok", false)
+	r.Check(b, "status 200", true)
+	s.Tick(t0.Add(time.Second))
+	for _, snap := range []*Snapshot{s.Latest(), s.Latest().Interval, s.Snapshot(t0.Add(time.Second))} {
+		var got []string
+		for _, c := range snap.Checks {
+			got = append(got, c.Request.Name+" "+c.Name)
+		}
+		want := "/b status 200|/b contains ok|/a status 200|/a aaa unlisted|/a zzz unlisted"
+		if strings.Join(got, "|") != want {
+			t.Errorf("checks %q, want %q", got, want)
+		}
+	}
+	s.Reset(t0.Add(2 * time.Second))
+	r.Check(a, "status 200", true)
+	r.Check(b, "status 200", true)
+	if snap := s.Snapshot(t0.Add(3 * time.Second)); snap.Checks[0].Request != b {
+		t.Errorf("after Reset, first check %v, want the scenario's order kept", snap.Checks[0])
 	}
 }

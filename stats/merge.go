@@ -9,7 +9,8 @@ import (
 // Snapshot, as if every sample had been recorded into one: histograms,
 // counts, errors, checks, rendezvous, pacing and phases are summed, current rates
 // and users added, the CPU is the busier worker's, and History points are
-// combined by time. Neither input is changed; either may be nil.
+// combined by time. Checks keep their order (a's, then b's new ones).
+// Neither input is changed; either may be nil.
 func Merge(a, b *Snapshot) *Snapshot {
 	if a == nil {
 		a = &Snapshot{}
@@ -134,6 +135,9 @@ func mergeHistory(a, b []Point) []Point {
 			p.P50 = max(p.P50, lastB.P50)
 			p.P95 = max(p.P95, lastB.P95)
 			p.P99 = max(p.P99, lastB.P99)
+			for i := range p.Pct {
+				p.Pct[i] = max(p.Pct[i], lastB.Pct[i])
+			}
 			p.Seconds = max(p.Seconds, lastB.Seconds)
 		case fromA:
 			p = lastA
@@ -143,9 +147,27 @@ func mergeHistory(a, b []Point) []Point {
 		p.Users = lastA.Users + lastB.Users
 		p.Requests = lastA.Requests + lastB.Requests
 		p.Failures = lastA.Failures + lastB.Failures
+		mergeTotals(&p, lastA, lastB)
 		out = append(out, p)
 	}
 	return out
+}
+
+// mergeTotals sets p's whole-run times from each side's latest point: the
+// mean weighted by requests, the lower min, the higher max and
+// (a median of two runs cannot be rebuilt from theirs) the higher median.
+func mergeTotals(p *Point, a, b Point) {
+	p.TotalMin = a.TotalMin
+	if a.Requests == 0 || b.Requests > 0 && b.TotalMin < a.TotalMin {
+		p.TotalMin = b.TotalMin
+	}
+	p.TotalMax = max(a.TotalMax, b.TotalMax)
+	p.TotalMedian = max(a.TotalMedian, b.TotalMedian)
+	if n := a.Requests + b.Requests; n > 0 {
+		wa, wb := float64(a.Requests)/float64(n), float64(b.Requests)/float64(n)
+		p.TotalAvg = time.Duration(float64(a.TotalAvg)*wa + float64(b.TotalAvg)*wb)
+		p.TotalAvgContentBytes = a.TotalAvgContentBytes*wa + b.TotalAvgContentBytes*wb
+	}
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -109,9 +109,18 @@ type Point struct {
 	// DroppedPerSec is the open model's arrivals dropped per second in
 	// this interval (no free user).
 	DroppedPerSec float64
+	// Pct are the interval's percentiles at each of Percentiles() (P50, P95
+	// and P99 are three of them), for the stats history CSV.
+	Pct [NumPercentiles]time.Duration
 	// Cumulative totals at this time.
 	Requests int64
 	Failures int64
+	// The whole run's times up to this point (Locust's "Total Median
+	// Response Time" and siblings in the stats history CSV): median, exact
+	// mean, min and max, and the mean body size. Zero before any timed
+	// request.
+	TotalMedian, TotalAvg, TotalMin, TotalMax time.Duration
+	TotalAvgContentBytes                      float64
 	// Seconds is how long the point covers: 1 for recent points, more for
 	// older points that were merged to keep the history bounded.
 	Seconds float64
@@ -128,8 +137,10 @@ type Snapshot struct {
 	// Entries is one row per request name, sorted by name then method.
 	Entries []*Entry
 	// Total aggregates every entry (Locust's "Aggregated" row).
-	Total      *Entry
-	Errors     []*ErrorEntry
+	Total  *Entry
+	Errors []*ErrorEntry
+	// Checks are in the scenario's order (Stats.OrderChecks), others after
+	// them by request and label.
 	Checks     []*CheckEntry
 	Rendezvous []*RendezvousEntry
 	Pacing     []*PacingEntry

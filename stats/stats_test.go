@@ -76,7 +76,7 @@ func TestPercentileNeverAboveMax(t *testing.T) {
 				s.Recorder(i).Request(getRoot, d, 0, "")
 			}
 			e := s.Snapshot(t0).Entry(getRoot)
-			for _, p := range append([]float64{0, 1}, Percentiles...) {
+			for _, p := range append([]float64{0, 1}, Percentiles()...) {
 				got := e.Percentile(p)
 				if got > e.MaxTime || got < e.MinTime {
 					t.Errorf("Percentile(%v) = %v outside [%v, %v]", p, got, e.MinTime, e.MaxTime)

@@ -42,7 +42,7 @@ func msText(v float64) string {
 
 var pctColumns = func() []string {
 	var out []string
-	for _, p := range stats.Percentiles {
+	for _, p := range stats.Percentiles() {
 		out = append(out, strconv.FormatFloat(p, 'f', -1, 64)+"%")
 	}
 	return out
@@ -362,7 +362,7 @@ func checkRebuilt(t *testing.T, path string, want figures) {
 		if got != want[row]["reqs"] {
 			t.Errorf("rebuilt %s: %s requests, console printed %s", row, got, want[row]["reqs"])
 		}
-		for i, p := range stats.Percentiles {
+		for i, p := range stats.Percentiles() {
 			got := msText(float64(e.Percentile(p)) / 1e6)
 			if w := want[row][pctColumns[i]]; got != w {
 				t.Errorf("rebuilt %s %s: %s, console printed %s", row, pctColumns[i], got, w)

@@ -218,7 +218,11 @@ func runCmd(args []string, e env) int {
 		fmt.Fprintf(e.stderr, "Load: %s\n", desc)
 		err = sess.StartShape(shape, desc)
 	} else {
-		fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
+		if f.rate == 0 {
+			fmt.Fprintf(e.stderr, "Starting %d users all at once\n", f.users)
+		} else {
+			fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
+		}
 		err = sess.Start(f.users, f.rate)
 	}
 	if err != nil {

@@ -117,10 +117,11 @@ func msValue(d time.Duration, ok bool) *float64 {
 	return &v
 }
 
-// entryMs formats one of an entry's times, "-" when it has no requests:
-// a row that never ran has no minimum, not a minimum of zero.
+// entryMs formats one of an entry's times, "-" when it has no timed
+// request: a row that never ran (or whose requests could not be sent) has
+// no minimum, not a minimum of zero.
 func entryMs(e *stats.Entry, d time.Duration) string {
-	if e == nil || e.Requests == 0 {
+	if e == nil || e.Requests == e.Unsent {
 		return "-"
 	}
 	return fmtMs(d)

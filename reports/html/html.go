@@ -227,15 +227,15 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 	for _, e := range s.Entries {
 		v.Entries = append(v.Entries, buildEntry(e, s))
 	}
-	for _, q := range stats.Percentiles {
+	for _, q := range stats.Percentiles() {
 		v.PctLabels = append(v.PctLabels, percentileLabel(q))
 	}
 	for _, e := range append(append([]*stats.Entry(nil), s.Entries...), total) {
-		if e.Requests == 0 {
+		if e.Requests == e.Unsent {
 			continue // no distribution to show, as the console leaves it out
 		}
 		row := pctRow{Method: e.Method, Name: e.Name, Requests: e.Requests}
-		for _, q := range stats.Percentiles {
+		for _, q := range stats.Percentiles() {
 			row.Values = append(row.Values, fmtMs(e.Percentile(q)))
 		}
 		v.PctRows = append(v.PctRows, row)
@@ -308,7 +308,7 @@ func buildRun(run reports.Run, s *stats.Snapshot) runView {
 	}
 	r := runView{
 		Scenario: run.Scenario, File: run.File, Host: run.Host,
-		Users: fmt.Sprint(run.Users), SpawnRate: fmt.Sprintf("%g/s", finite(run.SpawnRate)),
+		Users: fmt.Sprint(run.Users), SpawnRate: reports.SpawnRateText(run.SpawnRate),
 		RunTime: "until stopped", Iterations: fmt.Sprint(run.Iterations),
 		Start: fmtTime(start), End: fmtTime(end), Duration: fmtDuration(end.Sub(start)),
 		Version: run.Version, HasFile: run.File != "", HasIterations: run.Iterations > 0, HasVersion: run.Version != "",
