@@ -119,7 +119,8 @@ func TestLocustHabits(t *testing.T) {
 				if n := served.Load() - before; n != 4 {
 					t.Errorf("server saw %d requests, want 4", n)
 				}
-				if !strings.Contains(stderr, "Ramping to 2 users at a rate of") {
+				// -r 0 starts them all at once.
+				if !strings.Contains(stderr, "Ramping to 2 users at a rate of") && !strings.Contains(stderr, "Starting 2 users all at once") {
 					t.Errorf("the alias did not set the users:\n%s", stderr)
 				}
 			}
