@@ -235,6 +235,14 @@ func (s *Session) Stop() {
 	}
 }
 
+// End ends the run gracefully, as Stop does, with reason as the reason it
+// ended.
+func (s *Session) End(reason string) {
+	if r := s.current(); r != nil {
+		r.runner.End(reason)
+	}
+}
+
 // Kill ends the run at once: requests in flight are cut (and counted as
 // such), on_stop does not run.
 func (s *Session) Kill() {

@@ -167,8 +167,9 @@ func TestNothingMeasured(t *testing.T) {
 		code int
 		want string // in stderr
 	}{
-		// No users: nothing was sent.
-		{"-u 0", ok.URL, "/json", []string{"-u", "0", "-t", "300ms"}, exitNoTarget, "Nothing was measured: the run had no users (-u 0)"},
+		// No users: nothing was sent, and the run ends at once (before, it
+		// waited for -t or Ctrl-C, then passed).
+		{"-u 0", ok.URL, "/json", []string{"-u", "0"}, exitNoTarget, "Nothing was measured: the run had no users (-u 0)"},
 		// Every request failed before it was sent (an unset variable).
 		{"unsent", ok.URL, "/json?x=${nope}", []string{"-n", "2"}, exitNoTarget, "failed before it was sent: variable nope is not set"},
 		// A server that never answers, with a short request timeout.

@@ -229,6 +229,10 @@ func runCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
 	}
+	if shape == nil && f.users == 0 {
+		// Nothing will ever run: end now rather than wait for -t or Ctrl-C.
+		sess.End("no users (-u 0)")
+	}
 	live := !(f.quiet || f.onlySummary)
 	ticker := time.NewTicker(f.interval)
 	defer ticker.Stop()
