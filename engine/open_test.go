@@ -153,3 +153,25 @@ func TestOpenRampingRate(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenUserThatStops: a user that stops by itself (on_failure:
+// stop-user) gives its place among max_users back, so later arrivals make
+// a new user instead of being dropped. 2 users at most, each stopping
+// after its one iteration: all 20 arrivals still run, by 20 users.
+func TestOpenUserThatStops(t *testing.T) {
+	src := `
+users:
+  - name: u
+    tasks:
+      - steps:
+          - {request: {url: /status/500}, on_failure: stop-user}
+`
+	sh := &engine.Shape{Schedule: schedule.Constant(10, 2*time.Second), MaxUsers: 2, Process: schedule.Even}
+	_, snap, seen := openRun(t, src, sh, engine.Options{})
+	if snap.Open.Arrivals != 20 || snap.Open.Dropped != 0 {
+		t.Errorf("arrivals %+v, want 20 and none dropped", snap.Open)
+	}
+	if got := seen.Requests["/status/500"]; got != 20 {
+		t.Errorf("%d iterations reached the server, want 20", got)
+	}
+}
