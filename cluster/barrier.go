@@ -228,6 +228,9 @@ type barrierClient struct {
 	nc     *nats.Conn
 	subj   subjects
 	worker string
+	// population reports the worker's users alive to the master at once
+	// when they change (heartbeats also carry them).
+	population func()
 
 	mu      sync.Mutex
 	next    uint64
@@ -275,6 +278,18 @@ type remoteBarrier struct {
 	c   *barrierClient
 	def *scenario.Rendezvous
 }
+
+// PopulationChanged tells the master how many users this worker has alive,
+// so that a group that can no longer fill is released without waiting for
+// the next heartbeat. The engine calls it when users start or stop.
+func (b *remoteBarrier) PopulationChanged() {
+	if b.c.population != nil {
+		b.c.population()
+	}
+}
+
+// Close releases this worker's waiters: its run is ending.
+func (b *remoteBarrier) Close() { b.c.releaseAll() }
 
 func (b *remoteBarrier) send(a arrival) {
 	a.Worker, a.Name = b.c.worker, b.def.Name

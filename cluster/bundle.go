@@ -24,6 +24,10 @@ type Bundle struct {
 	// Data holds each data file's content by the name of the pool that
 	// reads it.
 	Data map[string][]byte
+	// Args are the master's run flags that shape each user's requests
+	// (host, timeouts, TLS, seed, …) as --name=value: workers parse them
+	// as `loadrun run` would.
+	Args []string
 }
 
 // NewBundle gathers the scenario file at path and the data files of sc, the

@@ -145,6 +145,20 @@ func (m *Master) onBeat(msg *nats.Msg) {
 	m.checkDone()
 }
 
+func (m *Master) onPopulation(msg *nats.Msg) {
+	var p population
+	if json.Unmarshal(msg.Data, &p) != nil {
+		return
+	}
+	m.mu.Lock()
+	w := m.workers[p.Worker]
+	current := w != nil && w.info.State != StateLost && p.Gen == w.gen
+	m.mu.Unlock()
+	if current {
+		m.rdv.setAlive(p.Worker, p.Alive)
+	}
+}
+
 func (m *Master) onStats(msg *nats.Msg) {
 	var s statsMsg
 	if json.Unmarshal(msg.Data, &s) != nil {
@@ -166,6 +180,11 @@ func (m *Master) onStats(msg *nats.Msg) {
 	if s.Final {
 		w.history = snap.History
 		w.final = true
+		// The final statistics are the worker's last word: the table shows
+		// them even when its last heartbeat is still on the way.
+		if snap.Total != nil {
+			w.info.Requests, w.info.Failures = snap.Total.Requests, snap.Total.Failures
+		}
 	} else {
 		w.history = append(w.history, snap.History...)
 		if over := len(w.history) - maxHistory; over > 0 {

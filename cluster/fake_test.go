@@ -300,7 +300,7 @@ func (c *testCluster) addWorker(name string) {
 	dir := c.t.TempDir()
 	go func() {
 		c.errs <- RunWorker(ctx, WorkerConfig{Conn: nc, Name: name, Version: "test", Dir: dir, Log: testLog{c.t},
-			NewRun: func(sc *scenario.Scenario, h Hooks) (Run, error) { return newFakeRun(sc, h, c.ledger) }})
+			NewRun: func(sc *scenario.Scenario, h Hooks, _ []string) (Run, error) { return newFakeRun(sc, h, c.ledger) }})
 	}()
 }
 

@@ -161,6 +161,7 @@ func NewMaster(cfg MasterConfig) (*Master, error) {
 		m.subj.lease():      m.leases.onRequest,
 		m.subj.iterations(): m.onIterations,
 		m.subj.arrive():     m.rdv.onArrival,
+		m.subj.population(): m.onPopulation,
 	} {
 		sub, err := nc.Subscribe(subject, handler)
 		if err != nil {

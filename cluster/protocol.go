@@ -61,6 +61,7 @@ func (s subjects) lease() string                { return s.prefix + ".lease" }
 func (s subjects) iterations() string           { return s.prefix + ".iter" }
 func (s subjects) reply(worker string) string   { return s.prefix + ".reply." + worker }
 func (s subjects) arrive() string               { return s.prefix + ".rdv" }
+func (s subjects) population() string           { return s.prefix + ".pop" }
 func (s subjects) release() string              { return s.prefix + ".rdv.release" }
 
 // joinRequest is a worker asking to take part.
@@ -201,6 +202,13 @@ type arrival struct {
 	Percent float64       `json:"percent,omitempty"`
 	Timeout time.Duration `json:"timeout,omitempty"`
 	Last    bool          `json:"last,omitempty"`
+}
+
+// population is a worker's users alive, sent when it changes.
+type population struct {
+	Worker string `json:"worker"`
+	Alive  int    `json:"alive"`
+	Gen    int64  `json:"gen"`
 }
 
 // release frees one group of a rendezvous on every worker.

@@ -45,6 +45,10 @@ func Serve(addr, token string) (*Server, error) {
 	if err != nil || p < 0 || p > 65535 {
 		return nil, fmt.Errorf("--bind %q: bad port %q", addr, port)
 	}
+	if p == 0 {
+		// NATS reads port 0 as its default 4222; -1 asks for a free one.
+		p = server.RANDOM_PORT
+	}
 	opts := &server.Options{
 		Host:          host,
 		Port:          p,

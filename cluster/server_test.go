@@ -59,6 +59,18 @@ func TestToken(t *testing.T) {
 	}
 }
 
+// TestServeFreePort: port 0 picks a free port, never NATS's default.
+func TestServeFreePort(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if strings.HasSuffix(srv.Addr(), ":4222") || strings.HasSuffix(srv.Addr(), ":0") {
+		t.Errorf("port 0 listens on %s", srv.Addr())
+	}
+}
+
 func TestServeBadAddress(t *testing.T) {
 	for _, addr := range []string{"nohostport", "127.0.0.1:http", "127.0.0.1:99999"} {
 		if s, err := Serve(addr, ""); err == nil {

@@ -61,8 +61,9 @@ type WorkerConfig struct {
 	Token   string
 	// Dir is an empty folder the shipped files are written to.
 	Dir string
-	// NewRun builds the run of the shipped scenario.
-	NewRun func(sc *scenario.Scenario, hooks Hooks) (Run, error)
+	// NewRun builds the run of the shipped scenario with the master's run
+	// flags (Bundle.Args).
+	NewRun func(sc *scenario.Scenario, hooks Hooks, args []string) (Run, error)
 	// Log receives what the worker does; nil discards it.
 	Log io.Writer
 }
@@ -90,6 +91,8 @@ type Worker struct {
 	sentUntil  time.Time
 	asked      bool  // the master asked the run to stop
 	gen        int64 // the last assignment applied
+	run        Run   // set once the first assignment made it
+	lastAlive  int   // the population last sent
 	logMu      sync.Mutex
 }
 
@@ -144,7 +147,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		return fmt.Errorf("loading the shipped scenario: %w", err)
 	}
 	w.logf("received %s and %d data file(s)", bundle.Name, len(bundle.Data))
-	return w.serve(ctx, sc, reply)
+	return w.serve(ctx, sc, bundle.Args)
 }
 
 func (w *Worker) fetchBundle(size int) (*Bundle, error) {
@@ -167,10 +170,10 @@ func (w *Worker) fetchBundle(size int) (*Bundle, error) {
 	return decodeBundle(data)
 }
 
-func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, reply joinReply) error {
+func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string) error {
 	nc := w.cfg.Conn
 	w.leases = &caller{nc: nc, subj: w.subj, worker: w.name, pending: map[uint64]chan leaseReply{}}
-	w.rdv = &barrierClient{nc: nc, subj: w.subj, worker: w.name, waiting: map[uint64]*waiter{}}
+	w.rdv = &barrierClient{nc: nc, subj: w.subj, worker: w.name, waiting: map[uint64]*waiter{}, population: w.sendPopulation}
 	w.budget = &Budget{nc: nc, subj: w.subj, worker: w.name}
 	w.lastMaster = time.Now()
 	var beats = make(chan struct{}, 1)
@@ -234,11 +237,14 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, reply joinRep
 					if c.Budgeted {
 						hooks.Budget = w.budget
 					}
-					r, err := w.cfg.NewRun(sc, hooks)
+					r, err := w.cfg.NewRun(sc, hooks, args)
 					if err != nil {
 						return fmt.Errorf("preparing the run: %w", err)
 					}
 					run = r
+					w.mu.Lock()
+					w.run = r
+					w.mu.Unlock()
 				}
 				w.budget.reopen()
 				var err error
@@ -310,6 +316,28 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, reply joinRep
 				w.logf("users %d, requests %d, failures %d, CPU %.0f%%", run.Users(), s.Total.Requests, s.Total.Failures, s.CPU)
 			}
 		}
+	}
+}
+
+// sendPopulation tells the master the worker's users alive, when changed.
+func (w *Worker) sendPopulation() {
+	w.mu.Lock()
+	run := w.run
+	w.mu.Unlock()
+	if run == nil {
+		return
+	}
+	alive := run.Alive()
+	w.mu.Lock()
+	if alive == w.lastAlive {
+		w.mu.Unlock()
+		return
+	}
+	w.lastAlive = alive
+	p := population{Worker: w.name, Alive: alive, Gen: w.gen}
+	w.mu.Unlock()
+	if b, err := json.Marshal(p); err == nil {
+		_ = w.cfg.Conn.Publish(w.subj.population(), b)
 	}
 }
 

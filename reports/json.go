@@ -44,6 +44,8 @@ type summaryJSON struct {
 	Warnings       []string         `json:"warnings"`
 	// Open is the open model's arrivals; absent for a closed-model run.
 	Open *openJSON `json:"open,omitempty"`
+	// Workers is only written for a distributed run.
+	Workers []Worker `json:"workers,omitempty"`
 }
 
 type runJSON struct {
@@ -232,6 +234,7 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		History:    []pointJSON{},
 		Warnings:   append([]string{}, Warnings(run, s)...),
 		Open:       openToJSON(s.Open),
+		Workers:    run.Workers,
 	}
 	var err error
 	for _, e := range s.Entries {
@@ -410,7 +413,7 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 	run := Run{Scenario: sum.Run.Scenario, File: sum.Run.File, Host: sum.Run.Host, Users: sum.Run.Users,
 		SpawnRate: sum.Run.SpawnRate, RunTime: time.Duration(math.Round(sum.Run.RunTimeSeconds * float64(time.Second))),
 		Iterations: sum.Run.Iterations, Load: sum.Run.Load, Start: sum.Run.Start, End: sum.Run.End, Version: sum.LoadrunVersion,
-		Warnings: runWarnings(sum.Warnings, s)}
+		Warnings: runWarnings(sum.Warnings, s), Workers: sum.Workers}
 	for _, t := range sum.Thresholds {
 		run.Thresholds = append(run.Thresholds, thresholds.Result{Request: t.Request, Rule: t.Rule, Metric: t.Metric,
 			Value: t.Value, Pass: t.Pass, Message: t.Message, Aborted: t.Aborted})

@@ -38,6 +38,9 @@ type Run struct {
 	Version string
 	// Verdict is the run's outcome (zero while a run is live).
 	Verdict Verdict
+	// Workers is the workers table of a distributed run (nil for a run in
+	// one process).
+	Workers []Worker
 }
 
 // SpawnRateText is how reports show a spawn rate: "2/s", or "all at once"

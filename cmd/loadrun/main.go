@@ -44,6 +44,10 @@ const usage = `loadrun runs HTTP load tests described in YAML or JSON scenario f
 
 Usage:
   loadrun run FILE [flags]       run a load test (loadrun run -h for flags)
+  loadrun master FILE --expect-workers N [flags]
+                                 run a load test over workers (every flag of run; loadrun master -h)
+  loadrun worker --master HOST:PORT [--name NAME] [--token SECRET]
+                                 join a master and run its share of the users (or --nats nats://HOST:PORT)
   loadrun validate FILE...       check scenario files without running them
   loadrun debug FILE [flags]     run one user through on_start, each task once and on_stop, showing every request
   loadrun import har FILE.har    turn a browser recording into a correlated scenario (-o FILE)
@@ -74,6 +78,10 @@ func dispatch(args []string, e env) int {
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], e)
+	case "master":
+		return masterCmd(args[1:], e)
+	case "worker":
+		return workerCmd(args[1:], e)
 	case "validate":
 		return validateCmd(args[1:], e)
 	case "debug":

@@ -295,26 +295,7 @@ const saturatedCPU = 90
 func finishRun(sess *session.Session, out session.Reports, e env) int {
 	res := sess.Result()
 	reports.WriteSummary(e.stdout, res.Run, res.Snapshot)
-	v := res.Run.Verdict
-	code := v.ExitCode
-	err := interruptible(e, func() error { return out.Write(res) })
-	switch {
-	case errors.Is(err, errInterrupted):
-		fmt.Fprintln(e.stderr, "loadrun: interrupted while writing reports: they may be incomplete")
-		code = max(code, exitFailed)
-	case err != nil:
-		fmt.Fprintln(e.stderr, "loadrun:", err)
-		code = max(code, exitFailed)
-	}
-	switch v.ExitCode {
-	case exitNoTarget:
-		fmt.Fprintln(e.stderr, capitalize(v.Reason)+".")
-	case exitFailed:
-		fmt.Fprintln(e.stderr, "Result: FAILED ("+v.Reason+")")
-	default:
-		fmt.Fprintln(e.stderr, "Result: PASSED ("+v.Reason+")")
-	}
-	return code
+	return finishReports(res, out, e)
 }
 
 func capitalize(s string) string {

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/loadrun/loadrun/cluster"
+	"github.com/loadrun/loadrun/datasource"
+	"github.com/loadrun/loadrun/engine"
+	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
+)
+
+// workerCmd joins a master and runs its share of the test:
+//
+//	loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]
+func workerCmd(args []string, e env) int {
+	fs := newFlagSet("worker", e.stderr)
+	master := fs.String("master", "", "the master's address, HOST:PORT (its --bind)")
+	natsURL := fs.String("nats", "", "an existing NATS server the master uses, nats://HOST:PORT")
+	host, _ := os.Hostname()
+	name := fs.String("name", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in the master's workers table")
+	token := fs.String("token", "", "the master's --token")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]")
+		fs.PrintDefaults()
+	}
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	switch {
+	case len(rest) > 0:
+		fmt.Fprintf(e.stderr, "loadrun worker: unexpected %q: a worker gets its scenario from the master\n", rest[0])
+		return exitUsage
+	case (*master == "") == (*natsURL == ""):
+		fmt.Fprintln(e.stderr, "loadrun worker: give --master HOST:PORT or --nats nats://HOST:PORT (one of them)")
+		return exitUsage
+	}
+	url := *natsURL
+	if url == "" {
+		url = "nats://" + *master
+	}
+	nc, err := cluster.Connect(url, *token, "loadrun worker "+*name)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		return exitUsage
+	}
+	defer nc.Close()
+	dir, err := os.MkdirTemp("", "loadrun-worker-")
+	if err != nil {
+		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		return exitFailed
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Ctrl-C on a worker stops its users at once; the master loses it
+		// and restarts its users elsewhere.
+		select {
+		case <-e.signals:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	fmt.Fprintf(e.stderr, "Worker %s connecting to %s\n", *name, url)
+	err = cluster.RunWorker(ctx, cluster.WorkerConfig{
+		Conn:    nc,
+		Name:    *name,
+		Version: version,
+		Token:   *token,
+		Dir:     dir,
+		Log:     e.stderr,
+		NewRun: func(sc *scenario.Scenario, h cluster.Hooks, args []string) (cluster.Run, error) {
+			return newWorkerRun(sc, h, args, e.stderr)
+		},
+	})
+	switch {
+	case err == nil:
+		fmt.Fprintln(e.stderr, "Worker done.")
+		return exitOK
+	case errors.Is(err, cluster.ErrRefused):
+		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(e.stderr, "Worker interrupted: users stopped.")
+		return exitFailed
+	default:
+		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		return exitFailed
+	}
+}
+
+// workerRun is a worker's engine run of the shipped scenario, with the
+// cluster's pools, barriers, iteration budget and user numbering plugged in.
+type workerRun struct {
+	*engine.Runner
+}
+
+// newWorkerRun compiles the shipped scenario with the master's run flags.
+func newWorkerRun(sc *scenario.Scenario, h cluster.Hooks, args []string, log io.Writer) (cluster.Run, error) {
+	var f runFlags
+	fs := flag.NewFlagSet("master flags", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("the master's flags (%s): %w", strings.Join(args, " "), err)
+	}
+	open := func(def *scenario.Pool, dir string) (datasource.Pool, error) {
+		if def.Mode != scenario.UniqueOnce && def.Mode != scenario.UniqueRecycle {
+			return datasource.Open(def, dir)
+		}
+		// The rows are read here, the ids of free rows come from the master.
+		p, err := datasource.Open(def, dir)
+		if err != nil {
+			return nil, err
+		}
+		return datasource.OpenShared(def, dir, h.Lender(def, p.Len()))
+	}
+	plan, err := engine.Compile(sc, engine.CompileOptions{Host: f.host, OpenPool: open})
+	if err != nil {
+		return nil, err
+	}
+	opts := f.engineOptions(log)
+	opts.Barrier = func(def *scenario.Rendezvous) (rendezvous.Barrier, error) { return h.Barrier(def), nil }
+	opts.UserIDBase = h.UserIDBase
+	if h.Budget != nil {
+		opts.Budget = h.Budget
+	}
+	return &workerRun{engine.NewRunner(plan, opts)}, nil
+}
+
+// engineOptions are the engine settings of a worker's run: what shapes
+// requests, not when the run ends (the master ends it).
+func (f *runFlags) engineOptions(log io.Writer) engine.Options {
+	stopTimeout := f.stopTimeout
+	if stopTimeout == 0 {
+		stopTimeout = engine.DefaultStopTimeout
+	}
+	o := engine.Options{
+		StopTimeout: stopTimeout,
+		Timeout:     f.timeout,
+		Insecure:    f.insecure,
+		Phases:      f.phases,
+		Log:         log,
+		Verbose:     f.verbose,
+		Seed:        f.seed,
+	}
+	f.http.apply(&o)
+	return o
+}
+
+func (w *workerRun) Start(counts []int, rate float64) error    { return w.StartSplit(counts, rate) }
+func (w *workerRun) SetUsers(counts []int, rate float64) error { return w.SetSplit(counts, rate) }
+func (w *workerRun) Users() int {
+	running, _ := w.Runner.Users()
+	return running
+}
+func (w *workerRun) Snapshot() *stats.Snapshot { return w.Runner.Snapshot() }
+
+// workerArgs are the run flags a master passes on to its workers, as
+// --name=value: those set on its command line that shape requests. Users,
+// rate, run time, iterations, reports and thresholds stay with the master,
+// and so do flags that are not run flags (its own, --web, …).
+func workerArgs(master *flag.FlagSet) []string {
+	var f runFlags
+	known := flag.NewFlagSet("run", flag.ContinueOnError)
+	f.register(known)
+	var out []string
+	master.Visit(func(fl *flag.Flag) {
+		if known.Lookup(fl.Name) == nil || masterOnly[fl.Name] {
+			return
+		}
+		out = append(out, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return out
+}
+
+// masterOnly are the run flags that a master keeps.
+var masterOnly = map[string]bool{
+	"u": true, "users": true, "r": true, "spawn-rate": true, "t": true, "run-time": true,
+	"n": true, "iterations": true, "csv": true, "csv-full-history": true, "html": true,
+	"json": true, "junit": true, "threshold": true, "q": true, "only-summary": true,
+	"print-interval": true, "demo": true,
+}
