@@ -40,6 +40,13 @@ var (
 	reportTmpl string
 )
 
+// UPlotJS is the vendored chart library (uPlot, MIT, assets/uPlot.LICENSE),
+// for other pages that draw charts (the web UI) to embed the same copy.
+func UPlotJS() string { return uplotJS }
+
+// UPlotCSS is the chart library's style sheet, as UPlotJS.
+func UPlotCSS() string { return uplotCSS }
+
 // page is parsed once: a template that does not parse is a bug of this
 // package, found by any test.
 var page = htmltemplate.Must(htmltemplate.New("report").Parse(reportTmpl))
