@@ -104,8 +104,8 @@ func finite(v float64) float64 {
 }
 
 func (s *Server) state(w http.ResponseWriter, r *http.Request) {
-	run, _ := s.report()
-	writeJSON(w, http.StatusOK, s.stateOf(s.ctrl.Status(), run))
+	st, run, _ := s.report()
+	writeJSON(w, http.StatusOK, s.stateOf(st, run))
 }
 
 // number is a JSON number, or a string holding one as a form sends it;
@@ -288,7 +288,7 @@ func (s *Server) controlError(w http.ResponseWriter, err error) {
 
 // stats is the current snapshot in the JSON summary format of --json.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
-	run, snap := s.report()
+	_, run, snap := s.report()
 	var buf bytes.Buffer
 	if err := reports.WriteJSON(&buf, run, orEmpty(snap)); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
@@ -330,7 +330,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("no such download %q: stats.csv, stats_history.csv, failures.csv, exceptions.csv, checks.csv, report.html, summary.json or junit.xml", name))
 		return
 	}
-	run, snap := s.report()
+	_, run, snap := s.report()
 	var buf bytes.Buffer
 	if err := d.write(&buf, run, orEmpty(snap)); err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())

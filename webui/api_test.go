@@ -58,7 +58,7 @@ func (c *client) do(method, path, body string) (int, []byte, http.Header) {
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
-	if body != "" {
+	if body != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -114,8 +114,7 @@ func (c *client) waitState(what string, ok func(stateJSON) bool) stateJSON {
 // downloads and metrics that agree with what the server counted.
 func TestAPIRun(t *testing.T) {
 	target, app := demoTarget(t)
-	ctrl := &engineRun{sc: parseScenario(t, apiScenario)}
-	defer ctrl.Stop()
+	ctrl := newLocal(t, apiScenario, target)
 	base := serve(t, New(ctrl, Options{Title: "api", Loopback: true, EventInterval: 200 * time.Millisecond,
 		Defaults: Params{Users: 1, SpawnRate: 1, Host: target}}))
 	c := &client{t: t, base: base}
@@ -156,11 +155,36 @@ func TestAPIRun(t *testing.T) {
 		t.Errorf("a new stream's first event has %d points (reset %v), want the %d seen so far", len(again[0].History.Time), again[0].HistoryReset, points)
 	}
 
+	// Reset stats: the statistics start again from now.
+	_, before, err := reports.ReadJSON(bytes.NewReader(c.must(200, "GET", "/api/stats", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resetAt := time.Now()
+	c.must(200, "POST", "/api/reset", "")
+	_, after, err := reports.ReadJSON(bytes.NewReader(c.must(200, "GET", "/api/stats", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Start.Before(resetAt) || !after.Start.After(before.Start) || before.Total.Requests == 0 {
+		t.Errorf("after reset the statistics start at %v (reset at %v, before %v with %d requests)", after.Start, resetAt, before.Start, before.Total.Requests)
+	}
+
 	c.must(200, "POST", "/api/stop", "")
 	c.waitState("the run to stop", func(s stateJSON) bool { return s.State == StateStopped })
 	c.must(409, "POST", "/api/users", `{"users": 3}`)
+	c.must(409, "POST", "/api/reset", "")
 
-	// After the stop every response is in: the statistics count exactly
+	// New test, with a run time: it ends by itself. The server's counters
+	// start from zero with it, so the two counts can be compared.
+	app.Reset()
+	c.must(200, "POST", "/api/start", `{"users": 3, "spawn_rate": 0, "run_time": "1500ms"}`)
+	st = c.waitState("the run to end by itself", func(s stateJSON) bool { return s.State == StateStopped })
+	if st.Reason != "run time reached" || st.Verdict == nil || !st.Verdict.Pass || st.RunTime != "1.5s" {
+		t.Errorf("second run ended as %+v", st)
+	}
+
+	// After the end every response is in: the statistics count exactly
 	// the requests the server received.
 	_, snap, err := reports.ReadJSON(bytes.NewReader(c.must(200, "GET", "/api/stats", "")))
 	if err != nil {

@@ -83,11 +83,10 @@ func TestBrowser(t *testing.T) {
 	findChromium(t)
 	target, _ := demoTarget(t)
 	evil := hostileTarget(t)
-	ctrl := &engineRun{sc: parseScenario(t, browserScenario(t, evil))}
+	ctrl := newLocal(t, browserScenario(t, evil), target)
 	srv := New(ctrl, Options{Title: "web UI browser test", Loopback: true, Version: "test",
 		Defaults: Params{Users: 2, SpawnRate: 10, Host: target, RunTime: 5 * time.Minute}})
 	base := serve(t, srv)
-	defer ctrl.Stop()
 
 	b := startBrowser(t, 1400, 1000)
 	b.navigate(base + "/")

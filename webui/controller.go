@@ -89,15 +89,21 @@ type Params struct {
 // PoolStatus is one data pool as the "Data pools" tab shows it.
 type PoolStatus struct {
 	Name string
-	// Mode is the pool's mode as written in the scenario (cycle, random,
-	// unique-once, unique-recycle).
+	// Mode is the pool's mode (cycle, random, unique-once, unique-recycle).
 	Mode string
 	// Rows is the number of rows the pool holds.
 	Rows int
-	// Drawn counts successful draws; Left the rows still free to draw
-	// (-1 when the mode never runs out); Waits the draws that had to wait
-	// for a row and Timeouts those that gave up.
-	Drawn, Left, Waits, Timeouts int64
+	// Drawn counts rows handed out in this run.
+	Drawn int64
+	// Left is how many rows can still be drawn: the rows never handed out
+	// (unique-once) or free now (unique-recycle); -1 when the mode never
+	// runs out (cycle, random).
+	Left int64
+	// InUse is how many rows users hold now (unique-recycle).
+	InUse int64
+	// Timeouts counts draws that gave up waiting for a free row
+	// (unique-recycle); Exhausted draws that found no row left (unique-once).
+	Timeouts, Exhausted int64
 }
 
 // Pools is implemented by a Controller that can tell how its data pools

@@ -111,13 +111,14 @@ type pacingJSON struct {
 }
 
 type poolJSON struct {
-	Name     string `json:"name"`
-	Mode     string `json:"mode"`
-	Rows     int    `json:"rows"`
-	Drawn    int64  `json:"drawn"`
-	Left     int64  `json:"left"`
-	Waits    int64  `json:"waits"`
-	Timeouts int64  `json:"timeouts"`
+	Name      string `json:"name"`
+	Mode      string `json:"mode"`
+	Rows      int    `json:"rows"`
+	Drawn     int64  `json:"drawn"`
+	Left      int64  `json:"left"`
+	InUse     int64  `json:"in_use"`
+	Timeouts  int64  `json:"timeouts"`
+	Exhausted int64  `json:"exhausted"`
 }
 
 type workerJSON struct {
@@ -137,9 +138,9 @@ type cursor struct {
 
 // event builds the next event of a stream.
 func (s *Server) event(cur *cursor) *eventJSON {
-	run, snap := s.report()
+	st, run, snap := s.report()
 	ev := &eventJSON{
-		State:      s.stateOf(s.ctrl.Status(), run),
+		State:      s.stateOf(st, run),
 		Stats:      []rowJSON{},
 		Failures:   []failureJSON{},
 		Checks:     []checkJSON{},

@@ -48,8 +48,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect sends the metrics of the latest snapshot.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	st := c.s.ctrl.Status()
-	run, snap := c.s.report()
+	st, run, snap := c.s.report()
 	ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(st.Users))
 	ch <- prometheus.MustNewConstMetric(c.target, prometheus.GaugeValue, float64(st.TargetUsers))
 	for _, name := range []string{StateReady, StateSpawning, StateRunning, StateStopping, StateStopped} {

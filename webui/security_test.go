@@ -96,6 +96,10 @@ func TestCrossOrigin(t *testing.T) {
 		{"same origin", map[string]string{"Origin": base, "Sec-Fetch-Site": "same-origin"}, 200},
 		// curl and scripts send neither header.
 		{"no browser headers", nil, 200},
+		// curl -d sends the JSON as a form; the body is read as JSON all the same.
+		{"curl -d", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200},
+		// A cross-site HTML form posts as a form, with its Origin.
+		{"cross-site form", map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
 	} {
 		ctrl.Stop()
 		ctrl.mu.Lock()

@@ -143,18 +143,19 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.closed) })
 }
 
-// report is the latest report, shared by requests within snapshotTTL.
-func (s *Server) report() (reports.Run, *stats.Snapshot) {
+// report is the latest report, shared by requests within snapshotTTL, and
+// the run's status read with it. A change of state (the run stopped, a new
+// one started) is never served from the cache, so that a status saying
+// "stopped" always comes with the final statistics and the verdict.
+func (s *Server) report() (Status, reports.Run, *stats.Snapshot) {
+	st := s.ctrl.Status()
 	s.snapMu.Lock()
 	defer s.snapMu.Unlock()
-	// A change of state (the run stopped, a new one started) is never
-	// served from the cache: the final statistics come right away.
-	state := s.ctrl.Status().State
-	if now := time.Now(); now.Sub(s.snapAt) >= snapshotTTL || state != s.snapState {
+	if now := time.Now(); now.Sub(s.snapAt) >= snapshotTTL || st.State != s.snapState {
 		s.snapRun, s.snapStat = s.ctrl.Report()
-		s.snapAt, s.snapState = now, state
+		s.snapAt, s.snapState = now, st.State
 	}
-	return s.snapRun, s.snapStat
+	return st, s.snapRun, s.snapStat
 }
 
 // fresh forgets the cached report, so that a request made right after a

@@ -40,6 +40,7 @@ type runFlags struct {
 	demo        bool
 	http        httpFlags
 	shape       shapeFlags
+	web         webFlags // web.go
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -76,6 +77,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.demo, "demo", false, "start the built-in demo target in-process and point the scenario at it")
 	f.http.register(fs)
 	f.shape.register(fs)
+	f.web.register(fs)
 }
 
 // loadPlan loads and compiles a scenario in one pass, printing every
@@ -154,6 +156,10 @@ func runCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun run: -r:", err)
 		return exitUsage
 	}
+	if err := f.web.check(fs); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun run:", err)
+		return exitUsage
+	}
 	if f.interval <= 0 {
 		f.interval = 2 * time.Second
 	}
@@ -195,6 +201,9 @@ func runCmd(args []string, e env) int {
 	if err := f.http.apply(&cfg.Engine); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
+	}
+	if f.web.on {
+		return runWeb(files[0], cfg, f, out, e)
 	}
 	var sess *session.Session
 	err = interruptible(e, func() (err error) {

@@ -31,6 +31,10 @@
     var h = Math.floor(secs / 3600), m = Math.floor(secs % 3600 / 60), s = secs % 60;
     return (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s";
   }
+  function clock(secs) {
+    var d = new Date(secs * 1000), two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
+  }
   function reqName(method, name) { return method ? method + " " + name : name; }
 
   // ---- DOM helpers (text only) ----
@@ -207,15 +211,18 @@
         { empty: "This run does not report its data pools." });
       return;
     }
+    var count = function (v) { return num(v, 0); };
     renderTable($("pools-table"), [
       { label: "Pool", cls: "name", get: function (r) { return r.name; } },
       { label: "Mode", get: function (r) { return r.mode; } },
-      { label: "Rows", num: true, get: function (r) { return r.rows; }, fmt: function (v) { return num(v, 0); } },
-      { label: "Drawn", num: true, get: function (r) { return r.drawn; }, fmt: function (v) { return num(v, 0); } },
-      { label: "Left", num: true, get: function (r) { return r.left; }, fmt: function (v) { return v < 0 ? "∞" : num(v, 0); } },
-      { label: "Waits", num: true, get: function (r) { return r.waits; }, fmt: function (v) { return num(v, 0); } },
-      { label: "Timeouts", num: true, get: function (r) { return r.timeouts; }, fmt: function (v) { return num(v, 0); } }
-    ], ev.pools, { empty: "The scenario has no data pools (data:)." });
+      { label: "Rows", num: true, get: function (r) { return r.rows; }, fmt: count },
+      { label: "Drawn", num: true, get: function (r) { return r.drawn; }, fmt: count },
+      { label: "Left", num: true, get: function (r) { return r.left; }, fmt: function (v) { return v < 0 ? "no limit" : num(v, 0); } },
+      { label: "In use", num: true, get: function (r) { return r.in_use; }, fmt: count },
+      { label: "Wait timeouts", num: true, get: function (r) { return r.timeouts; }, fmt: count },
+      { label: "Draws after the last row", num: true, get: function (r) { return r.exhausted; }, fmt: count }
+    ], ev.pools, { empty: "The scenario has no data pools (data:).",
+      rowClass: function (r) { return r.timeouts > 0 || r.exhausted > 0 ? "has-warn" : ""; } });
   }
 
   function renderWorkers(ev) {
@@ -237,11 +244,28 @@
     ], ev.workers, { empty: "No worker has connected yet." });
   }
 
+  // renderWarnings shows the first warnings and folds the rest, so that a
+  // run with many stalls still shows its tables without scrolling.
+  var warningsOpen = false;
   function renderWarnings(ev) {
-    var ul = $("warnings");
-    ul.textContent = "";
-    ev.warnings.forEach(function (w) { ul.appendChild(el("li", "", w)); });
-    show(ul, ev.warnings.length > 0);
+    var box = $("warnings");
+    box.textContent = "";
+    var shown = 2, list = ev.warnings;
+    var add = function (parent, w) { parent.appendChild(el("li", "", w)); };
+    var ul = el("ul");
+    list.slice(0, shown).forEach(function (w) { add(ul, w); });
+    box.appendChild(ul);
+    if (list.length > shown) {
+      var more = el("details");
+      more.open = warningsOpen;
+      more.addEventListener("toggle", function () { warningsOpen = more.open; });
+      more.appendChild(el("summary", "", (list.length - shown) + " more warning" + (list.length - shown > 1 ? "s" : "")));
+      var rest = el("ul");
+      list.slice(shown).forEach(function (w) { add(rest, w); });
+      more.appendChild(rest);
+      box.appendChild(more);
+    }
+    show(box, list.length > 0);
   }
 
   // ---- header, verdict, start form ----
@@ -267,7 +291,7 @@
       (st.run_time && st.state !== "stopped" && st.state !== "ready" ? " of " + st.run_time : "");
     show($("btn-edit"), going);
     show($("btn-stop"), going);
-    show($("btn-reset"), st.state !== "ready");
+    show($("btn-reset"), going);
     show($("btn-new"), st.state === "stopped" && !editing);
     $("version").textContent = "loadrun " + (st.version || "") + (st.reason ? " · " + st.reason : "");
 
@@ -316,11 +340,12 @@
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true }, y: { range: function (u, lo, hi) { return [0, hi > 0 ? hi * 1.1 : 1]; } } },
       axes: [
-        { stroke: "#5d6875", grid: { stroke: "#eef1f5" }, ticks: { stroke: "#dde2e8" } },
+        { stroke: "#5d6875", grid: { stroke: "#eef1f5" }, ticks: { stroke: "#dde2e8" }, space: 70,
+          values: function (u, splits) { return splits.map(clock); } },
         { stroke: "#5d6875", grid: { stroke: "#eef1f5" }, ticks: { stroke: "#dde2e8" }, size: 60,
           values: function (u, splits) { return splits.map(function (v) { return v == null ? "" : num(v, v < 10 && v % 1 ? 1 : 0); }); } }
       ],
-      series: [{ label: "time" }].concat(series.map(function (s) {
+      series: [{ label: "time", value: function (u, v) { return v == null ? "–" : clock(v); } }].concat(series.map(function (s) {
         return { label: s.label, stroke: s.color, width: 2, fill: s.fill ? s.color + "1f" : undefined,
           points: { show: false }, spanGaps: false,
           value: function (u, v) { return v == null ? "–" : num(v, unit === "ms" ? 1 : 1) + (unit ? " " + unit : ""); } };
@@ -389,6 +414,12 @@
       updateCharts();
       resizeCharts();
     }
+    // The tab is in the address, so a reload or a bookmark keeps it.
+    if (location.hash !== "#" + name) history_replace("#" + name);
+  }
+
+  function history_replace(hash) {
+    try { window.history.replaceState(null, "", hash); } catch (e) { /* file: or sandboxed */ }
   }
 
   // ---- events ----
@@ -498,6 +529,9 @@
     clearTimeout(resizing);
     resizing = setTimeout(resizeCharts, 100);
   });
+
+  var initial = location.hash.slice(1);
+  if (document.querySelector('.tabs [data-tab="' + initial.replace(/[^a-z]/g, "") + '"]')) selectTab(initial);
 
   connect();
 })();
