@@ -164,8 +164,8 @@ func (m *Master) onStats(msg *nats.Msg) {
 	if json.Unmarshal(msg.Data, &s) != nil {
 		return
 	}
-	snap, err := decodeSnapshot(s.Snap)
-	if err != nil {
+	var snap wireSnapshot
+	if err := json.Unmarshal(s.Snap, &snap); err != nil {
 		m.logf("statistics from %s: %v", s.Worker, err)
 		return
 	}
@@ -192,7 +192,7 @@ func (m *Master) onStats(msg *nats.Msg) {
 		}
 	}
 	snap.History = nil
-	w.snap = snap
+	w.wire = &snap
 	m.mu.Unlock()
 	m.checkDone()
 }
@@ -386,8 +386,16 @@ func (m *Master) Snapshot() *stats.Snapshot {
 	users := 0
 	for _, name := range m.order {
 		w := m.workers[name]
-		if w.snap == nil {
+		if w.wire == nil {
 			continue
+		}
+		if w.snap == nil || w.snapSeq != w.statSeq {
+			snap, err := w.wire.snapshot()
+			if err != nil {
+				m.logf("statistics from %s: %v", name, err)
+				continue
+			}
+			w.snap, w.snapSeq = snap, w.statSeq
 		}
 		s := *w.snap
 		s.History = w.history

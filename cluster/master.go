@@ -71,8 +71,12 @@ type worker struct {
 	seq      int // join order from 1; gives the user id base
 	lastSeen time.Time
 	beat     beat
-	// snap is the latest statistics it shipped; final says it was the last.
+	// wire is the latest statistics it shipped, histograms still encoded
+	// (a master decodes them only when it merges); snap is their decoded
+	// form once needed, for wire's seq snapSeq. final says it was the last.
+	wire    *wireSnapshot
 	snap    *stats.Snapshot
+	snapSeq int64
 	history []stats.Point
 	final   bool
 	statSeq int64

@@ -150,6 +150,12 @@ func decodeSnapshot(b []byte) (*stats.Snapshot, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("decoding a snapshot: %w", err)
 	}
+	return w.snapshot()
+}
+
+// snapshot decodes the histograms: the costly half of decoding, which a
+// master does only for the latest snapshot of each worker, when it merges.
+func (w *wireSnapshot) snapshot() (*stats.Snapshot, error) {
 	var c histCodec
 	s := w.Snapshot
 	s.Total = c.unentry(w.Total)
