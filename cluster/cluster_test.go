@@ -273,3 +273,41 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+// TestLateJoin: a worker that joins during the run gets its share; the
+// per-type totals stay those of the single-process split.
+func TestLateJoin(t *testing.T) {
+	c := startCluster(t, plainScenario, MasterConfig{Users: 6, Rate: 0, RunTime: 20 * time.Second}, 2)
+	if err := c.master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.addWorker("late")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ws := c.master.Workers()
+		users := []int{}
+		for _, w := range ws {
+			users = append(users, w.Users)
+		}
+		if len(ws) == 3 && users[0] == 2 && users[1] == 2 && users[2] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("users per worker %v after a third joined, want 2 each", users)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.master.mu.Lock()
+	sum := make([]int, 2)
+	for _, w := range c.master.workers {
+		for i, n := range w.counts {
+			sum[i] += n
+		}
+	}
+	c.master.mu.Unlock()
+	if sum[0] != 5 || sum[1] != 1 {
+		t.Errorf("per-type totals %v after the rebalance, want [5 1] (6 users at 3:1)", sum)
+	}
+	c.master.Stop("test over")
+	c.wait(3)
+}
