@@ -2,7 +2,6 @@ package engine
 
 import (
 	"runtime"
-	"syscall"
 	"time"
 )
 
@@ -33,12 +32,4 @@ func (m *cpuMeter) sample(now time.Time) (float64, bool) {
 		return 0, false
 	}
 	return 100 * float64(used) / float64(wall) / float64(runtime.GOMAXPROCS(0)), true
-}
-
-func processCPU() (time.Duration, bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }

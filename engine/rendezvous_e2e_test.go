@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -16,15 +15,6 @@ import (
 // These tests prove rendezvous end to end: the barrier, the users and the
 // HTTP executor together, judged by the arrival times the demo target
 // records for POST /cart?group=NAME, not by what the engine believes.
-
-// demoTarget serves the demo shop for one test.
-func demoTarget(t *testing.T) (*demo.App, string) {
-	t.Helper()
-	app := demo.New(demo.Options{})
-	srv := httptest.NewServer(app)
-	t.Cleanup(srv.Close)
-	return app, srv.URL
-}
 
 // flashSale is a scenario whose one task is: look at a product, meet at the
 // rendezvous `rdv` (the YAML of its definition), buy. wait is the users'

@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -27,6 +26,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/loadrun/loadrun/bench/internal/proc"
 )
 
 // config is the benchmark's flags.
@@ -84,8 +85,7 @@ func serveTarget(addr string, service, spin time.Duration, out io.Writer) error 
 // pinned reports whether CPU pinning is possible: taskset present and two
 // CPUs to put the tool and the target on.
 func pinned() bool {
-	_, err := exec.LookPath("taskset")
-	return err == nil && runtime.NumCPU() >= 2
+	return proc.CanPin() && runtime.NumCPU() >= 2
 }
 
 func bench(c config) error {
@@ -253,25 +253,7 @@ func startTarget(ctx context.Context, service, spin time.Duration) (string, func
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.CommandContext(ctx, "taskset", "-c", "1", self, "-serve", "127.0.0.1:0", "-service", service.String(), "-spin", spin.String())
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("starting the target: %w", err)
-	}
-	stop := func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		stop()
-		return "", nil, fmt.Errorf("the target did not print its address: %w", err)
-	}
-	return strings.TrimSpace(line), stop, nil
+	return proc.StartServer(ctx, proc.Pin(1, []string{self, "-serve", "127.0.0.1:0", "-service", service.String(), "-spin", spin.String()}))
 }
 
 // runCase resets the target, runs loadrun on scenario with the load flags
@@ -289,7 +271,7 @@ func runCase(ctx context.Context, c config, loadrun, base, dir, name, scenario s
 	argv := append([]string{loadrun, "run", file, "-H", base}, load...)
 	argv = append(argv, "-t", c.run.String(), "-q", "--json", jsonPath)
 	if pinned() {
-		argv = append([]string{"taskset", "-c", "0"}, argv...)
+		argv = proc.Pin(0, argv)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stderr strings.Builder

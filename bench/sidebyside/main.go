@@ -11,18 +11,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/loadrun/loadrun/bench/internal/proc"
 )
 
 func main() {
@@ -188,28 +187,9 @@ type harness struct {
 func (h *harness) startTarget(bin string) (string, func(), error) {
 	argv := []string{bin, "-addr", "127.0.0.1:0"}
 	if h.pin {
-		argv = append([]string{"taskset", "-c", "1"}, argv...)
+		argv = proc.Pin(1, argv)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("target: %w", err)
-	}
-	stop := func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		stop()
-		return "", nil, fmt.Errorf("target printed no address: %w", err)
-	}
-	go io.Copy(io.Discard, out)
-	return strings.TrimSpace(line), stop, nil
+	return proc.StartServer(context.Background(), argv)
 }
 
 // result is one run of one tool.
@@ -266,8 +246,7 @@ func (h *harness) measure(t tool, w workload, dir string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	// Kill the whole group on timeout: time's child is the tool.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	proc.KillGroupOnCancel(cmd)
 	cmd.Stdin = strings.NewReader(stdin)
 	stdout, _ := os.Create(filepath.Join(dir, "stdout.txt"))
 	stderr, _ := os.Create(filepath.Join(dir, "stderr.txt"))
@@ -318,16 +297,10 @@ func (h *harness) measureMemory(t tool, w workload, counts []int) []result {
 	return out
 }
 
-// raiseFileLimit lifts the soft open-files limit to the hard one: 10,000
-// users hold 10,000 sockets in the generator and as many in the target,
-// and both inherit the limit from us.
+// raiseFileLimit lifts the open-files limit (see proc.RaiseFileLimit).
 func raiseFileLimit() {
-	var l syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
-		l.Cur = l.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-			logf("cannot raise the open files limit: %v", err)
-		}
+	if err := proc.RaiseFileLimit(); err != nil {
+		logf("cannot raise the open files limit: %v", err)
 	}
 }
 
