@@ -74,12 +74,12 @@ func statsRow(p *printer, e *stats.Entry, s *stats.Snapshot, final bool) {
 	// times, not times of zero.
 	avg, lo, hi, med := "-", "-", "-", "-"
 	if e.Requests > e.Unsent {
-		avg, lo, hi, med = consoleMs(e.Avg()), consoleMs(e.MinTime), consoleMs(e.MaxTime), consoleMs(e.Median())
+		avg, lo, hi, med = ConsoleMs(e.Avg()), ConsoleMs(e.MinTime), ConsoleMs(e.MaxTime), ConsoleMs(e.Median())
 	}
 	p.line("%-8s %s %7d %12s |%7s %7s %7s%7s | %7.2f %11.2f",
 		fit(e.Method, typeWidth), pad(fit(e.Name, statsNameWidth), statsNameWidth),
 		e.Requests, fmt.Sprintf("%d(%.2f%%)", e.Failures, e.FailRatio()*100),
-		avg, lo, hi, med, finite(rps), finite(fps))
+		avg, lo, hi, med, Finite(rps), Finite(fps))
 }
 
 // total is the Aggregated row, never nil so an empty snapshot still prints.
@@ -99,9 +99,9 @@ func dashes(n int) string { return strings.Repeat("-", n) }
 func WritePercentiles(w io.Writer, s *stats.Snapshot) error {
 	p := &printer{w: w}
 	sep := dashes(typeWidth) + "|" + dashes(pctNameWidth) + "|" + dashes(8) + strings.Repeat("|"+dashes(6), len(stats.Percentiles()))
-	head := fmt.Sprintf("%-8s %s %8s", "Type", pad("Name", pctNameWidth), percentileLabel(stats.Percentiles()[0]))
+	head := fmt.Sprintf("%-8s %s %8s", "Type", pad("Name", pctNameWidth), PercentileLabel(stats.Percentiles()[0]))
 	for _, q := range stats.Percentiles()[1:] {
-		head += fmt.Sprintf(" %6s", percentileLabel(q))
+		head += fmt.Sprintf(" %6s", PercentileLabel(q))
 	}
 	p.line("Response time percentiles")
 	p.line("%s %6s", head, "# reqs")
@@ -121,9 +121,9 @@ func pctRow(p *printer, e *stats.Entry) {
 	if e.Requests == e.Unsent {
 		return
 	}
-	row := fmt.Sprintf("%-8s %s %8s", fit(e.Method, typeWidth), pad(fit(e.Name, pctNameWidth), pctNameWidth), consoleMs(e.Percentile(stats.Percentiles()[0])))
+	row := fmt.Sprintf("%-8s %s %8s", fit(e.Method, typeWidth), pad(fit(e.Name, pctNameWidth), pctNameWidth), ConsoleMs(e.Percentile(stats.Percentiles()[0])))
 	for _, q := range stats.Percentiles()[1:] {
-		row += fmt.Sprintf(" %6s", consoleMs(e.Percentile(q)))
+		row += fmt.Sprintf(" %6s", ConsoleMs(e.Percentile(q)))
 	}
 	p.line("%s %6d", row, e.Requests)
 }
@@ -214,12 +214,12 @@ func WriteRendezvous(w io.Writer, s *stats.Snapshot) error {
 	for _, r := range s.Rendezvous {
 		avg := 0.0
 		if r.Sizes != nil {
-			avg = finite(r.Sizes.Mean())
+			avg = Finite(r.Sizes.Mean())
 		}
 		p.line("%s %7d %9d %9d %10d | %6d %6.1f %6d | %7s %7s %7s", pad(fit(r.Name, nameW), nameW),
 			r.Groups, r.ByCount, r.ByTimeout, r.ByShortfall,
-			histValue(r.Sizes, 0), avg, histValue(r.Sizes, 100),
-			consoleMs(histTime(r.Wait, 50)), consoleMs(histTime(r.Wait, 95)), consoleMs(histTime(r.Wait, 100)))
+			HistValue(r.Sizes, 0), avg, HistValue(r.Sizes, 100),
+			ConsoleMs(HistTime(r.Wait, 50)), ConsoleMs(HistTime(r.Wait, 95)), ConsoleMs(HistTime(r.Wait, 100)))
 	}
 	p.line("%s", sep)
 	p.line("")
@@ -244,7 +244,7 @@ func WritePacing(w io.Writer, s *stats.Snapshot) error {
 	for _, t := range s.Pacing {
 		behind = behind || t.Late > 0 || t.Skipped > 0
 		p.line("%s %10d %8d %8d | %8s %8s %8s", pad(fit(t.Task, nameW), nameW), t.Iterations, t.Late, t.Skipped,
-			consoleMs(histTime(t.Lateness, 50)), consoleMs(histTime(t.Lateness, 99)), consoleMs(histTime(t.Lateness, 100)))
+			ConsoleMs(HistTime(t.Lateness, 50)), ConsoleMs(HistTime(t.Lateness, 99)), ConsoleMs(HistTime(t.Lateness, 100)))
 	}
 	p.line("%s", sep)
 	if behind {
@@ -332,7 +332,7 @@ func WriteSummary(w io.Writer, run Run, s *stats.Snapshot) error {
 func Warnings(run Run, s *stats.Snapshot) []string {
 	warnings := append([]string(nil), run.Warnings...)
 	if s.Saturated {
-		warnings = append(warnings, fmt.Sprintf("generator CPU was saturated (%.0f%%): latencies include loadrun's own queueing", finite(s.CPU)))
+		warnings = append(warnings, fmt.Sprintf("generator CPU was saturated (%.0f%%): latencies include loadrun's own queueing", Finite(s.CPU)))
 	}
 	return warnings
 }

@@ -118,8 +118,8 @@ func TestConsoleMs(t *testing.T) {
 		{2*time.Hour + 500*time.Microsecond, "7200001"}, // beyond the histogram; halves round up
 	}
 	for _, tt := range tests {
-		if got := consoleMs(tt.in); got != tt.want {
-			t.Errorf("consoleMs(%v) = %q, want %q", tt.in, got, tt.want)
+		if got := ConsoleMs(tt.in); got != tt.want {
+			t.Errorf("ConsoleMs(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -70,7 +70,7 @@ var statsColumns = append([]string{"Type", "Name", "Request Count", "Failure Cou
 func percentileLabels() []string {
 	labels := make([]string, len(stats.Percentiles()))
 	for i, p := range stats.Percentiles() {
-		labels[i] = percentileLabel(p)
+		labels[i] = PercentileLabel(p)
 	}
 	return labels
 }
@@ -129,7 +129,7 @@ func WriteHistoryCSV(w io.Writer, s *stats.Snapshot) error {
 	rows := [][]string{historyColumns}
 	for _, p := range s.History {
 		row := []string{strconv.FormatInt(p.Time.Unix(), 10), strconv.Itoa(p.Users), "", stats.AggregatedName,
-			fmt.Sprintf("%f", finite(p.RPS)), fmt.Sprintf("%f", finite(p.FailPerSec))}
+			fmt.Sprintf("%f", Finite(p.RPS)), fmt.Sprintf("%f", Finite(p.FailPerSec))}
 		for i := range p.Pct {
 			if p.RPS == 0 {
 				row = append(row, "N/A")
@@ -138,7 +138,7 @@ func WriteHistoryCSV(w io.Writer, s *stats.Snapshot) error {
 			row = append(row, decimal(ms(p.Pct[i])))
 		}
 		row = append(row, itoa(p.Requests), itoa(p.Failures), decimal(ms(p.TotalMedian)), decimal(ms(p.TotalAvg)),
-			decimal(ms(p.TotalMin)), decimal(ms(p.TotalMax)), decimal(finite(p.TotalAvgContentBytes)))
+			decimal(ms(p.TotalMin)), decimal(ms(p.TotalMax)), decimal(Finite(p.TotalAvgContentBytes)))
 		rows = append(rows, row)
 	}
 	return writeAll(c, rows)

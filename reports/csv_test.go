@@ -113,11 +113,11 @@ func TestStatsCSVNumbers(t *testing.T) {
 			}
 		}
 		for j, p := range stats.Percentiles() {
-			got := parseFloat(t, row[col(percentileLabel(p))])
+			got := parseFloat(t, row[col(PercentileLabel(p))])
 			if want := ms(e.Percentile(p)); got != want {
 				t.Errorf("%s p%v = %v ms, want %v", e.Key, p, got, want)
 			}
-			if shown := consoleMs(fromMs(got)); shown != table[e.Key][j] {
+			if shown := ConsoleMs(fromMs(got)); shown != table[e.Key][j] {
 				t.Errorf("%s p%v: CSV %v ms shows as %s, console table has %s", e.Key, p, got, shown, table[e.Key][j])
 			}
 		}

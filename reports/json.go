@@ -104,7 +104,7 @@ func (p percentilesJSON) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "%q:%s", strconv.FormatFloat(stats.Percentiles()[i], 'f', -1, 64), strconv.FormatFloat(finite(v), 'f', -1, 64))
+		fmt.Fprintf(&b, "%q:%s", strconv.FormatFloat(stats.Percentiles()[i], 'f', -1, 64), strconv.FormatFloat(Finite(v), 'f', -1, 64))
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
@@ -221,10 +221,10 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		SchemaVersion:  SchemaVersion,
 		LoadrunVersion: run.Version,
 		Run: runJSON{Scenario: run.Scenario, File: run.File, Host: run.Host, Users: run.Users,
-			SpawnRate: finite(run.SpawnRate), RunTimeSeconds: run.RunTime.Seconds(), Iterations: run.Iterations,
+			SpawnRate: Finite(run.SpawnRate), RunTimeSeconds: run.RunTime.Seconds(), Iterations: run.Iterations,
 			Load: run.Load, Start: run.Start, End: run.End},
 		Snapshot: snapshotJSON{Start: s.Start, Time: s.Time, DurationSeconds: max(el, 0).Seconds(),
-			Users: s.Users, CPUPercent: finite(s.CPU), Saturated: s.Saturated},
+			Users: s.Users, CPUPercent: Finite(s.CPU), Saturated: s.Saturated},
 		Requests:   []*entryJSON{},
 		Errors:     []errorJSON{},
 		Checks:     []checkJSON{},
@@ -258,20 +258,20 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 	for _, r := range s.Rendezvous {
 		avg := 0.0
 		if r.Sizes != nil {
-			avg = finite(r.Sizes.Mean())
+			avg = Finite(r.Sizes.Mean())
 		}
 		sum.Rendezvous = append(sum.Rendezvous, rendezvousJSON{
 			Name: r.Name, Groups: r.Groups, ByCount: r.ByCount, ByTimeout: r.ByTimeout, ByShortfall: r.ByShortfall,
-			SizeMin: histValue(r.Sizes, 0), SizeAvg: avg, SizeMax: histValue(r.Sizes, 100),
-			WaitP50Ms: ms(histTime(r.Wait, 50)), WaitP95Ms: ms(histTime(r.Wait, 95)), WaitMaxMs: ms(histTime(r.Wait, 100)),
+			SizeMin: HistValue(r.Sizes, 0), SizeAvg: avg, SizeMax: HistValue(r.Sizes, 100),
+			WaitP50Ms: ms(HistTime(r.Wait, 50)), WaitP95Ms: ms(HistTime(r.Wait, 95)), WaitMaxMs: ms(HistTime(r.Wait, 100)),
 			SizesHistogram: encodeHist(r.Sizes, &err), WaitHistogram: encodeHist(r.Wait, &err),
 		})
 	}
 	for _, p := range s.Pacing {
 		sum.Pacing = append(sum.Pacing, pacingJSON{
 			Task: p.Task, Iterations: p.Iterations, Late: p.Late, Skipped: p.Skipped,
-			LatenessP50Ms: ms(histTime(p.Lateness, 50)), LatenessP99Ms: ms(histTime(p.Lateness, 99)),
-			LatenessMaxMs: ms(histTime(p.Lateness, 100)), LatenessHistogram: encodeHist(p.Lateness, &err),
+			LatenessP50Ms: ms(HistTime(p.Lateness, 50)), LatenessP99Ms: ms(HistTime(p.Lateness, 99)),
+			LatenessMaxMs: ms(HistTime(p.Lateness, 100)), LatenessHistogram: encodeHist(p.Lateness, &err),
 		})
 	}
 	sum.Phases = phasesToJSON(s.Phases, &err)
@@ -280,11 +280,11 @@ func toJSON(run Run, s *stats.Snapshot) (*summaryJSON, error) {
 		for i, d := range p.Pct {
 			pct[i] = ms(d)
 		}
-		sum.History = append(sum.History, pointJSON{Time: p.Time, Seconds: finite(p.Seconds), Users: p.Users,
-			RPS: finite(p.RPS), FailPerSec: finite(p.FailPerSec), P50Ms: ms(p.P50), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
+		sum.History = append(sum.History, pointJSON{Time: p.Time, Seconds: Finite(p.Seconds), Users: p.Users,
+			RPS: Finite(p.RPS), FailPerSec: Finite(p.FailPerSec), P50Ms: ms(p.P50), P95Ms: ms(p.P95), P99Ms: ms(p.P99),
 			PctMs: pct, Requests: p.Requests, Failures: p.Failures,
 			TotalMedianMs: ms(p.TotalMedian), TotalAvgMs: ms(p.TotalAvg), TotalMinMs: ms(p.TotalMin), TotalMaxMs: ms(p.TotalMax),
-			TotalAvgContentBytes: finite(p.TotalAvgContentBytes), DroppedPerSec: finite(p.DroppedPerSec)})
+			TotalAvgContentBytes: Finite(p.TotalAvgContentBytes), DroppedPerSec: Finite(p.DroppedPerSec)})
 	}
 	return sum, err
 }
@@ -297,7 +297,7 @@ func entryToJSON(e *stats.Entry, el time.Duration, err *error) *entryJSON {
 	return &entryJSON{
 		Method: e.Method, Name: e.Name, Requests: e.Requests, Failures: e.Failures,
 		FailRatio: e.FailRatio(), RPS: e.RPS(el), FailPerSec: e.FailPerSec(el),
-		CurrentRPS: finite(e.CurrentRPS), CurrentFailPerSec: finite(e.CurrentFailPerSec),
+		CurrentRPS: Finite(e.CurrentRPS), CurrentFailPerSec: Finite(e.CurrentFailPerSec),
 		AvgMs: avgMs(e), MinMs: ms(e.MinTime), MaxMs: ms(e.MaxTime), MedianMs: ms(e.Median()),
 		PercentilesMs: pct, AvgContentBytes: e.AvgContentBytes(), ContentBytes: e.ContentBytes,
 		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodePacked(e.Hist, err),

@@ -11,8 +11,8 @@ import (
 	"github.com/loadrun/loadrun/stats"
 )
 
-// percentileLabel is "50%", "99.9%": the column name Locust uses.
-func percentileLabel(p float64) string {
+// PercentileLabel is "50%", "99.9%": the column name Locust uses.
+func PercentileLabel(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
 }
 
@@ -24,9 +24,9 @@ func avgMs(e *stats.Entry) float64 {
 	return float64(e.SumTime) / float64(e.Requests-e.Unsent) / float64(time.Millisecond)
 }
 
-// histValue is a quantile of a histogram that holds plain numbers
+// HistValue is a quantile of a histogram that holds plain numbers
 // (rendezvous group sizes), 0 when empty.
-func histValue(h *hdrhistogram.Histogram, p float64) int64 {
+func HistValue(h *hdrhistogram.Histogram, p float64) int64 {
 	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
@@ -36,9 +36,9 @@ func histValue(h *hdrhistogram.Histogram, p float64) int64 {
 	return h.ValueAtQuantile(p)
 }
 
-// histTime is a quantile of a histogram of microseconds.
-func histTime(h *hdrhistogram.Histogram, p float64) time.Duration {
-	return time.Duration(histValue(h, p)) * time.Microsecond
+// HistTime is a quantile of a histogram of microseconds.
+func HistTime(h *hdrhistogram.Histogram, p float64) time.Duration {
+	return time.Duration(HistValue(h, p)) * time.Microsecond
 }
 
 // ms is d in milliseconds, exactly as far as float64 goes.
@@ -61,19 +61,19 @@ func decimal(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// finite replaces NaN and infinities (which encoding/json refuses) with 0.
-func finite(v float64) float64 {
+// Finite replaces NaN and infinities (which encoding/json refuses) with 0.
+func Finite(v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
 	return v
 }
 
-// consoleMs formats a time for the console tables. Locust rounds to whole
+// ConsoleMs formats a time for the console tables. Locust rounds to whole
 // milliseconds, which turns a 0.57 ms local response into "0" or "1"; we
 // show two decimals below 10 ms, where those digits are a large part of the
 // value, and whole milliseconds from 10 ms up, where they are noise.
-func consoleMs(d time.Duration) string {
+func ConsoleMs(d time.Duration) string {
 	v := ms(d)
 	if v < 10 {
 		return strconv.FormatFloat(v, 'f', 2, 64)
@@ -131,4 +131,12 @@ func pad(s string, width int) string {
 		return s
 	}
 	return s + strings.Repeat(" ", width-n)
+}
+
+// HistMean is a histogram's mean, 0 when it is empty or not finite.
+func HistMean(h *hdrhistogram.Histogram) float64 {
+	if h == nil || h.TotalCount() == 0 {
+		return 0
+	}
+	return Finite(h.Mean())
 }

@@ -23,7 +23,7 @@ func WriteOpen(w io.Writer, s *stats.Snapshot) error {
 	}
 	p.line("Arrivals (open model)")
 	p.line("%10s %10s %10s %14s %10s %12s", "due", "dropped", "dropped %", "worst drops/s", "late", "max lag (ms)")
-	p.line("%10d %10d %10s %14.1f %10d %12s", o.Arrivals, o.Dropped, trimPercent(100*o.DroppedRatio()), finite(worst), o.Late, consoleMs(o.MaxLag))
+	p.line("%10d %10d %10s %14.1f %10d %12s", o.Arrivals, o.Dropped, trimPercent(100*o.DroppedRatio()), Finite(worst), o.Late, ConsoleMs(o.MaxLag))
 	p.line("")
 	p.line("Response times are measured from the moment each arrival was due, so a late start counts as latency.")
 	p.line("")
@@ -31,7 +31,7 @@ func WriteOpen(w io.Writer, s *stats.Snapshot) error {
 }
 
 func trimPercent(v float64) string {
-	return strconv.FormatFloat(finite(v), 'f', 2, 64) + "%"
+	return strconv.FormatFloat(Finite(v), 'f', 2, 64) + "%"
 }
 
 // openJSON is the open model's counters in the JSON summary.
@@ -48,7 +48,7 @@ func openToJSON(o *stats.OpenEntry) *openJSON {
 	if o == nil {
 		return nil
 	}
-	return &openJSON{Arrivals: o.Arrivals, Dropped: o.Dropped, DroppedRatio: finite(o.DroppedRatio()), Late: o.Late,
+	return &openJSON{Arrivals: o.Arrivals, Dropped: o.Dropped, DroppedRatio: Finite(o.DroppedRatio()), Late: o.Late,
 		MaxLagNs: int64(o.MaxLag), MaxLagMs: ms(o.MaxLag)}
 }
 

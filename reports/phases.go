@@ -55,7 +55,7 @@ func phaseMs(h *hdrhistogram.Histogram, q float64) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
-	return consoleMs(histTime(h, q))
+	return ConsoleMs(HistTime(h, q))
 }
 
 // phaseJSON is one request's phases in the JSON summary.
@@ -98,7 +98,7 @@ func phaseHistToJSON(h *hdrhistogram.Histogram, err *error) phaseHistJSON {
 	j := phaseHistJSON{Histogram: encodeHist(h, err)}
 	if h != nil {
 		j.Count = h.TotalCount()
-		j.P50Ms, j.P99Ms, j.MaxMs = ms(histTime(h, 50)), ms(histTime(h, 99)), ms(histTime(h, 100))
+		j.P50Ms, j.P99Ms, j.MaxMs = ms(HistTime(h, 50)), ms(HistTime(h, 99)), ms(HistTime(h, 100))
 	}
 	return j
 }

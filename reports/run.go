@@ -49,5 +49,5 @@ func SpawnRateText(rate float64) string {
 	if rate == 0 {
 		return "all at once"
 	}
-	return strconv.FormatFloat(finite(rate), 'g', -1, 64) + "/s"
+	return strconv.FormatFloat(Finite(rate), 'g', -1, 64) + "/s"
 }

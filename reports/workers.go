@@ -33,7 +33,7 @@ func WriteWorkers(w io.Writer, workers []Worker) error {
 		if !x.Lost.IsZero() {
 			state += " " + x.Lost.Format("15:04:05")
 		}
-		p.line("%-24s %-20s %-9s %7d %10d %9d %5.0f%%", cell(x.Name), cell(x.Host), cell(state), x.Users, x.Requests, x.Failures, finite(x.CPU))
+		p.line("%-24s %-20s %-9s %7d %10d %9d %5.0f%%", cell(x.Name), cell(x.Host), cell(state), x.Users, x.Requests, x.Failures, Finite(x.CPU))
 	}
 	p.line("")
 	return p.err

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/loadrun/loadrun/reports"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -94,7 +95,7 @@ func buildCharts(history []stats.Point) chartData {
 // num is v rounded to three decimals for the chart, which is all a reader
 // can see and keeps the embedded JSON short.
 func num(v float64) *float64 {
-	r := math.Round(finite(v)*1000) / 1000
+	r := math.Round(reports.Finite(v)*1000) / 1000
 	return &r
 }
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadrun/loadrun/reports"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -13,28 +13,22 @@ import (
 // 10 ms, where they are a large part of a local response's time, whole
 // milliseconds above, where they are noise. The HTML and console reports
 // of one run must show the same digits.
-func fmtMs(d time.Duration) string {
-	v := float64(d) / float64(time.Millisecond)
-	if v < 10 {
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
-	return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-}
+func fmtMs(d time.Duration) string { return reports.ConsoleMs(d) }
 
 // fmtRate formats a rate per second with two decimals, as the console's
 // req/s column does; NaN and infinities show as 0.
 func fmtRate(v float64) string {
-	return strconv.FormatFloat(finite(v), 'f', 2, 64)
+	return strconv.FormatFloat(reports.Finite(v), 'f', 2, 64)
 }
 
 // fmtPercent formats a ratio (0..1) as a percentage with two decimals.
 func fmtPercent(ratio float64) string {
-	return strconv.FormatFloat(finite(ratio)*100, 'f', 2, 64) + "%"
+	return strconv.FormatFloat(reports.Finite(ratio)*100, 'f', 2, 64) + "%"
 }
 
 // fmtBytes formats a byte count with a binary unit, one decimal from KiB up.
 func fmtBytes(v float64) string {
-	v = finite(v)
+	v = reports.Finite(v)
 	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
 	i := 0
 	for v >= 1024 && i < len(units)-1 {
@@ -66,45 +60,6 @@ func fmtTime(t time.Time) string {
 		return "-"
 	}
 	return t.Format("2006-01-02 15:04:05 MST")
-}
-
-// percentileLabel is "50%", "99.9%", the column names of the console table.
-func percentileLabel(p float64) string {
-	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
-}
-
-// histValue is a quantile of a histogram of plain numbers (rendezvous group
-// sizes), 0 when it is empty; 100 is the exact maximum.
-func histValue(h *hdrhistogram.Histogram, p float64) int64 {
-	if h == nil || h.TotalCount() == 0 {
-		return 0
-	}
-	if p >= 100 {
-		return h.Max()
-	}
-	return h.ValueAtQuantile(p)
-}
-
-// histTime is a quantile of a histogram of microseconds.
-func histTime(h *hdrhistogram.Histogram, p float64) time.Duration {
-	return time.Duration(histValue(h, p)) * time.Microsecond
-}
-
-// histMean is a histogram's mean, 0 when it is empty.
-func histMean(h *hdrhistogram.Histogram) float64 {
-	if h == nil || h.TotalCount() == 0 {
-		return 0
-	}
-	return finite(h.Mean())
-}
-
-// finite replaces NaN and infinities, which JSON refuses and people cannot
-// read, with 0.
-func finite(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	return v
 }
 
 // msValue is d in milliseconds for a chart, nil for "no value" so that the

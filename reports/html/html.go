@@ -235,7 +235,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 		v.Entries = append(v.Entries, buildEntry(e, s))
 	}
 	for _, q := range stats.Percentiles() {
-		v.PctLabels = append(v.PctLabels, percentileLabel(q))
+		v.PctLabels = append(v.PctLabels, reports.PercentileLabel(q))
 	}
 	for _, e := range append(append([]*stats.Entry(nil), s.Entries...), total) {
 		if e.Requests == e.Unsent {
@@ -268,16 +268,16 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 	for _, r := range s.Rendezvous {
 		v.Rendezvous = append(v.Rendezvous, rendezvousRow{Name: r.Name, Groups: r.Groups,
 			ByCount: r.ByCount, ByTimeout: r.ByTimeout, Shortfall: r.ByShortfall,
-			SizeMin: fmt.Sprint(histValue(r.Sizes, 0)), SizeAvg: fmt.Sprintf("%.1f", histMean(r.Sizes)),
-			SizeMax: fmt.Sprint(histValue(r.Sizes, 100)),
-			WaitP50: fmtMs(histTime(r.Wait, 50)), WaitP95: fmtMs(histTime(r.Wait, 95)), WaitMax: fmtMs(histTime(r.Wait, 100))})
+			SizeMin: fmt.Sprint(reports.HistValue(r.Sizes, 0)), SizeAvg: fmt.Sprintf("%.1f", reports.HistMean(r.Sizes)),
+			SizeMax: fmt.Sprint(reports.HistValue(r.Sizes, 100)),
+			WaitP50: fmtMs(reports.HistTime(r.Wait, 50)), WaitP95: fmtMs(reports.HistTime(r.Wait, 95)), WaitMax: fmtMs(reports.HistTime(r.Wait, 100))})
 	}
 	for _, t := range s.Pacing {
 		behind := t.Late > 0 || t.Skipped > 0
 		v.Behind = v.Behind || behind
 		v.Pacing = append(v.Pacing, pacingRow{Task: t.Task, Iterations: t.Iterations, Late: t.Late,
 			Skipped: t.Skipped, Behind: behind,
-			LateP50: fmtMs(histTime(t.Lateness, 50)), LateP99: fmtMs(histTime(t.Lateness, 99)), LateMax: fmtMs(histTime(t.Lateness, 100))})
+			LateP50: fmtMs(reports.HistTime(t.Lateness, 50)), LateP99: fmtMs(reports.HistTime(t.Lateness, 99)), LateMax: fmtMs(reports.HistTime(t.Lateness, 100))})
 	}
 	if o := s.Open; o != nil {
 		worst := 0.0
@@ -285,7 +285,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 			worst = max(worst, p.DroppedPerSec)
 		}
 		v.Open = &openView{Arrivals: o.Arrivals, Dropped: o.Dropped, Late: o.Late, DroppedRatio: fmtPercent(o.DroppedRatio()),
-			WorstDrops: fmt.Sprintf("%.1f", finite(worst)), MaxLag: fmtMs(o.MaxLag), Bad: o.Dropped > 0}
+			WorstDrops: fmt.Sprintf("%.1f", reports.Finite(worst)), MaxLag: fmtMs(o.MaxLag), Bad: o.Dropped > 0}
 	}
 	v.Tiles = []tile{
 		{Label: "Requests", Value: fmt.Sprint(total.Requests), Note: fmtRate(total.RPS(elapsed)) + " req/s"},

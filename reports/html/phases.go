@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadrun/loadrun/reports"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -46,5 +47,5 @@ func phaseMs(h *hdrhistogram.Histogram, q float64) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
-	return fmtMs(histTime(h, q))
+	return fmtMs(reports.HistTime(h, q))
 }
