@@ -8,12 +8,12 @@ import (
 	"github.com/loadrun/loadrun/internal/suggest"
 )
 
-// Keys lists, for each kind of mapping in a scenario file, the keys the
+// knownKeys lists, for each kind of mapping in a scenario file, the keys the
 // parser accepts, in the order the documentation shows them. It is the single
 // table the parser checks unknown keys against, and the schema test compares
 // it with schema/scenario.schema.json (each kind is a definition there), so a
 // key added here without a schema entry fails a test.
-var Keys = map[string][]string{
+var knownKeys = map[string][]string{
 	"scenario":   {"name", "description", "host", "http2", "tls", "vars", "data", "load", "users", "thresholds"},
 	"tls":        {"cert", "key", "ca", "full_handshakes"},
 	"pool":       {"file", "rows", "format", "mode", "on_exhausted", "timeout", "delimiter", "no_header", "columns"},
@@ -89,7 +89,7 @@ func contains(list []string, s string) bool {
 // unknownKey explains an unknown key: the closest known key when one is
 // near enough to be a typo, else the whole list so the user sees the choices.
 func unknownKey(kind, key string) string {
-	known := Keys[kind]
+	known := knownKeys[kind]
 	if best := closest(key, known); best != "" {
 		return fmt.Sprintf("unknown key %q in %s; did you mean %q?", key, kindNames[kind], best)
 	}

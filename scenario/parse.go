@@ -386,8 +386,8 @@ func (p *parser) mapping(n *yaml.Node, kind, label string) (*fields, bool) {
 			// Compose files; the test never reads them.
 			continue
 		}
-		if !contains(Keys[kind], e.key) {
-			if kind == "step" && contains(Keys["request"], e.key) {
+		if !contains(knownKeys[kind], e.key) {
+			if kind == "step" && contains(knownKeys["request"], e.key) {
 				f.misplaced++
 				if _, hasRequest := p.entryIndex(n, "request"); hasRequest {
 					p.errorf(e.k, "unknown key %q in a step: it belongs under request: (indent it below request:)", e.key)

@@ -51,7 +51,7 @@ func schemaObject(t *testing.T, root map[string]any, kind string) map[string]any
 // and the schema rejects other keys as the parser does.
 func TestSchemaMatchesKeyTables(t *testing.T) {
 	root := loadSchema(t)
-	for kind, keys := range Keys {
+	for kind, keys := range knownKeys {
 		obj := schemaObject(t, root, kind)
 		props, _ := obj["properties"].(map[string]any)
 		var got []string
