@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -170,5 +171,67 @@ users:
 				t.Errorf("groups %d, by timeout %d, by count %d; want one group, by timeout %v", z.Groups, z.ByTimeout, z.ByCount, tt.byTimeout)
 			}
 		})
+	}
+}
+
+// stopWatch is a barrier of the test's own that lets everyone through and,
+// once armed, notes how many users were alive each time the engine said
+// the population changed.
+type stopWatch struct {
+	oneShot
+	armed atomic.Bool
+	alive func() int
+	mu    sync.Mutex
+	seen  []int
+}
+
+func (b *stopWatch) PopulationChanged() {
+	if b.armed.Load() {
+		b.mu.Lock()
+		b.seen = append(b.seen, b.alive())
+		b.mu.Unlock()
+	}
+}
+
+func (b *stopWatch) Close() {}
+
+// TestStopTellsBarriersOnce: when a run stops, barriers learn of it only
+// once every user was asked to stop. Told after each user, a barrier
+// released a group by shortfall while the users not yet asked were still
+// running; a released user then started another iteration, came back to
+// the barrier and was released again by the end of the run (Ctrl-C at a
+// rendezvous of 4 buyers made 5 purchases).
+func TestStopTellsBarriersOnce(t *testing.T) {
+	rc := &recorder{}
+	srv := httptest.NewServer(rc.wrap(nil))
+	t.Cleanup(srv.Close)
+	src := `
+users:
+  - name: U
+    wait: {constant: 1h}
+    tasks: [{steps: [{rendezvous: {name: go, count: 50}}, {request: {url: /after}}]}]
+`
+	b := &stopWatch{}
+	factory := func(*scenario.Rendezvous) (rendezvous.Barrier, error) { return b, nil }
+	r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{Barrier: factory})
+	b.alive = r.Alive
+	if err := r.Start(3, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Kill(); <-r.Done() })
+	deadline := time.Now().Add(runLimit)
+	for rc.count("/after") < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := rc.count("/after"); n != 3 {
+		t.Fatalf("%d users went through the barrier, want 3", n)
+	}
+	b.armed.Store(true)
+	r.Stop()
+	wait(t, r)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.seen) == 0 || slices.ContainsFunc(b.seen, func(n int) bool { return n != 0 }) {
+		t.Errorf("the barrier saw %v users alive when told of the stop, want 0 every time", b.seen)
 	}
 }

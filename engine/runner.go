@@ -545,12 +545,24 @@ func (r *Runner) trimLocked(n int) {
 		u := r.users[i]
 		if have[u.kind] > want[u.kind] {
 			have[u.kind]--
-			r.stopUserLocked(u)
+			r.askStopLocked(u)
 		}
 	}
+	r.populationChanged()
 }
 
+// stopUserLocked asks one user to stop and tells the barriers.
 func (r *Runner) stopUserLocked(u *vuser) {
+	r.askStopLocked(u)
+	r.populationChanged()
+}
+
+// askStopLocked asks u to stop after its iteration, without telling the
+// barriers: a caller stopping several users tells them once, after every
+// user was asked. Told after each, a barrier would release a group by
+// shortfall while users not yet asked could still start another iteration
+// and come back to it.
+func (r *Runner) askStopLocked(u *vuser) {
 	select {
 	case <-u.stop:
 		return
@@ -559,7 +571,6 @@ func (r *Runner) stopUserLocked(u *vuser) {
 	close(u.stop)
 	r.removeLocked(u)
 	r.alive.Add(-1)
-	r.populationChanged()
 	// Give the user StopTimeout to finish its iteration, then cut it.
 	time.AfterFunc(r.opts.StopTimeout, func() {
 		select {
@@ -674,10 +685,11 @@ func (r *Runner) endRun(reason string) {
 	close(r.stopping)
 	r.reason = reason
 	r.spawnGen++
-	r.updatePendingLocked()
 	for _, u := range append([]*vuser(nil), r.users...) {
-		r.stopUserLocked(u)
+		r.askStopLocked(u)
 	}
+	r.updatePendingLocked()
+	r.populationChanged()
 	running := len(r.live)
 	r.mu.Unlock()
 	r.logf("stopping: %s", reason)
