@@ -62,8 +62,12 @@ func Serve(addr, token string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the NATS server: %w", err)
 	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
+	// Start returns once the client listener is up or failed to open (it
+	// runs the accept loop in a goroutine of its own), so its end is the
+	// condition to wait for: a fixed wait for readiness ran out on a busy
+	// machine although the server was starting fine.
+	ns.Start()
+	if ns.Addr() == nil {
 		ns.Shutdown()
 		return nil, fmt.Errorf("the NATS server did not start on %s (is the port in use?)", addr)
 	}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"net"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,23 @@ func TestServeBadAddress(t *testing.T) {
 			s.Close()
 			t.Errorf("Serve(%q) started", addr)
 		}
+	}
+}
+
+// TestServePortInUse: a port another listener holds is refused with a
+// message, at once rather than after a wait for readiness.
+func TestServePortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s, err := Serve(l.Addr().String(), "")
+	if err == nil {
+		s.Close()
+		t.Fatalf("Serve(%q) started on a port in use", l.Addr())
+	}
+	if !strings.Contains(err.Error(), "port in use") {
+		t.Errorf("error %q does not say the port may be in use", err)
 	}
 }
