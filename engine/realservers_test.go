@@ -15,7 +15,8 @@ import (
 // them on a free loopback port, as the current user, with their own
 // configuration, pid and log files in a temporary directory. Locally a
 // missing binary skips the test with a message; CI (.ci/run) installs them
-// and sets LOADRUN_REQUIRE_SERVERS=1, so there a missing binary fails.
+// and sets LOADRUN_REQUIRE_SERVERS=1 (CI=true, as CI services set, does
+// too), so there a missing binary fails.
 
 // needBinary returns the path of a server binary, or skips (fails in CI).
 func needBinary(t *testing.T, name, pkg string) string {
@@ -27,8 +28,8 @@ func needBinary(t *testing.T, name, pkg string) string {
 				return p
 			}
 		}
-		if os.Getenv("LOADRUN_REQUIRE_SERVERS") != "" {
-			t.Fatalf("%s is not installed (apt-get install -y %s) and LOADRUN_REQUIRE_SERVERS is set", name, pkg)
+		if os.Getenv("LOADRUN_REQUIRE_SERVERS") != "" || os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (apt-get install -y %s) and LOADRUN_REQUIRE_SERVERS or CI=true is set", name, pkg)
 		}
 		t.Skipf("%s is not installed: apt-get install -y %s to run this test against it", name, pkg)
 	}

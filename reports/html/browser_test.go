@@ -38,7 +38,8 @@ const (
 
 // findChromium returns the browser's path, or skips the test when it is not
 // installed and the environment does not require it (CI sets
-// LOADRUN_REQUIRE_BROWSER, where a missing browser is a failure).
+// LOADRUN_REQUIRE_BROWSER, where a missing browser is a failure; so does
+// CI=true).
 func findChromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
@@ -46,8 +47,8 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("LOADRUN_REQUIRE_BROWSER") != "" {
-		t.Fatal("chromium is not installed and LOADRUN_REQUIRE_BROWSER is set: run .ci/install-chromium.sh")
+	if os.Getenv("LOADRUN_REQUIRE_BROWSER") != "" || os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed and LOADRUN_REQUIRE_BROWSER or CI=true is set: run .ci/install-chromium.sh")
 	}
 	t.Skip("chromium is not installed (run .ci/install-chromium.sh, or set LOADRUN_REQUIRE_BROWSER to make this a failure)")
 	return ""
