@@ -307,6 +307,7 @@ users:
       - name: flash_sale
         steps:
           - request: {url: /product/7}
+          - log: at the barrier
           - rendezvous: {name: buy, count: 50, timeout: 60s}
           - request: {method: POST, url: /cart, query: {group: buy}, name: buy}
   - name: Browser
@@ -315,12 +316,13 @@ users:
     tasks:
       - steps: [{request: {url: /json}}]
 `)
-	c := launch("run", file, "-u", "5", "-r", "0", "-q", "--stop-timeout", "30s")
-	waitFor(t, "the buyers at the rendezvous", func() bool { return app.Stats().Requests["/product/7"] >= 4 })
-	// The buyers reach the barrier just after their product page; this
-	// pause lets them get there. Were one late, the summary below would
-	// show a smaller group and the test would say so.
-	time.Sleep(300 * time.Millisecond)
+	c := launch("run", file, "-u", "5", "-r", "0", "-q", "-v", "--stop-timeout", "30s")
+	// Each buyer logs (-v) the step before it joins the barrier, with no
+	// I/O in between; the product page's count at the server came a whole
+	// response earlier, and a pause after it let a buyer be late on a busy
+	// machine. Were one late, the summary below would show a smaller group
+	// and the test would say so.
+	waitFor(t, "the buyers at the rendezvous", func() bool { return strings.Count(c.stderr.String(), "at the barrier") >= 4 })
 	c.signals <- os.Interrupt
 	begin := time.Now()
 	code := c.exit(t, 10*time.Second)
