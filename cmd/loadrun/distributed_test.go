@@ -416,10 +416,14 @@ users:
 				t.Errorf("%s exited 0 without its master", w.name)
 			}
 		}
-		took := time.Since(killed)
-		t.Logf("workers stopped %s after the master was killed", took.Round(time.Millisecond))
-		if took > 7*time.Second {
-			t.Errorf("workers ran on for %s without their master, want about 5 s", took)
+		// How soon is OrphanAfter's to prove (cluster's tests); here, that
+		// it was the master's silence that stopped each worker. A bound on
+		// the wall-clock time failed when the machine was busy.
+		t.Logf("workers stopped %s after the master was killed", time.Since(killed).Round(time.Millisecond))
+		for _, w := range c.workers {
+			if !strings.Contains(w.stderr.String(), "no word from the master") {
+				t.Errorf("%s does not say its master fell silent:\n%s", w.name, w.stderr.String())
+			}
 		}
 		after := len(ids.get("/it"))
 		time.Sleep(300 * time.Millisecond)
