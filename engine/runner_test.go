@@ -14,7 +14,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
 )
 
@@ -434,9 +433,9 @@ users:
 
 // TestRunEndsByItself covers runs that must end without Stop: every user
 // stopped itself, or -n was reached while users were still being spawned.
+// It runs in virtual time against the in-memory demo: the bounds are on the
+// run's own clock, which a busy machine cannot stretch.
 func TestRunEndsByItself(t *testing.T) {
-	srv := httptest.NewServer(demo.New(demo.Options{}))
-	defer srv.Close()
 	tests := []struct {
 		name       string
 		src        string
@@ -471,15 +470,19 @@ users:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			begin := time.Now()
-			r := start(t, tt.src, srv.URL, tt.users, tt.rate, tt.opts)
-			wait(t, r)
-			if took := time.Since(begin); took > tt.within {
-				t.Errorf("run took %s, want at most %s", took, tt.within)
-			}
-			if got := r.Reason(); got != tt.wantReason {
-				t.Errorf("reason: got %q, want %q", got, tt.wantReason)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				_, dial := virtualDemo(t)
+				tt.opts.Dial = dial
+				begin := time.Now()
+				r := start(t, tt.src, vhost, tt.users, tt.rate, tt.opts)
+				wait(t, r)
+				if took := time.Since(begin); took > tt.within {
+					t.Errorf("run took %s, want at most %s", took, tt.within)
+				}
+				if got := r.Reason(); got != tt.wantReason {
+					t.Errorf("reason: got %q, want %q", got, tt.wantReason)
+				}
+			})
 		})
 	}
 }
