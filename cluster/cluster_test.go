@@ -311,3 +311,20 @@ func TestLateJoin(t *testing.T) {
 	c.master.Stop("test over")
 	c.wait(3)
 }
+
+// TestStopEndsTheRunTimer: a run stopped before its run time stops the
+// timer that would end it; left running, it logged and published long after
+// the run, past the end of its test (a panic under go test -count=3).
+func TestStopEndsTheRunTimer(t *testing.T) {
+	c := startCluster(t, plainScenario, MasterConfig{Users: 2, Rate: 0, RunTime: time.Hour}, 1)
+	if err := c.master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.master.Stop("test over")
+	c.wait(1)
+	c.master.mu.Lock()
+	defer c.master.mu.Unlock()
+	if c.master.runTimer.Stop() {
+		t.Error("the run-time timer was still running after the run stopped")
+	}
+}

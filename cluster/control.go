@@ -24,11 +24,11 @@ func (m *Master) Start() error {
 		return errors.New("no worker has joined")
 	}
 	m.started = time.Now()
+	if m.cfg.RunTime > 0 {
+		m.runTimer = time.AfterFunc(m.cfg.RunTime, func() { m.Stop("run time reached") })
+	}
 	m.mu.Unlock()
 	m.rdv.start(m.started)
-	if m.cfg.RunTime > 0 {
-		time.AfterFunc(m.cfg.RunTime, func() { m.Stop("run time reached") })
-	}
 	m.rebalance("")
 	return nil
 }
@@ -282,9 +282,19 @@ func (m *Master) Kill(reason string) { m.end(reason, opKill) }
 
 func (m *Master) end(reason, op string) {
 	m.mu.Lock()
+	if m.stopping && op == opStop {
+		// Already ending: a second stop (the run time reached after Ctrl-C,
+		// say) has nothing to add. A timer left running used to log and
+		// publish long after the run, past the end of a test.
+		m.mu.Unlock()
+		return
+	}
 	if !m.stopping {
 		m.stopping = true
 		m.reason = reason
+		if m.runTimer != nil {
+			m.runTimer.Stop()
+		}
 		for _, w := range m.workers {
 			if w.info.State != StateLost && !w.ended {
 				w.info.State = StateStopping

@@ -112,6 +112,7 @@ type Master struct {
 	started   time.Time
 	ended     time.Time
 	stopping  bool
+	runTimer  *time.Timer // ends the run at RunTime; stopped when it ends sooner
 	reason    string
 	users     int
 	rate      float64
