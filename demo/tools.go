@@ -159,8 +159,10 @@ func (a *App) reset(w http.ResponseWriter, r *http.Request) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetLinger(0) // best effort: without it the close is a FIN
 	}
-	conn.Close()
+	// Counted before the close: the client sees the reset at once and may
+	// read the count before this goroutine runs again.
 	a.resets.Add(1)
+	conn.Close()
 }
 
 // stall makes every request arriving in the next ?ms= milliseconds (at most
