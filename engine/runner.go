@@ -761,6 +761,18 @@ func (r *Runner) Snapshot() *stats.Snapshot {
 	return st.Snapshot(end)
 }
 
+// LastTick is the snapshot published by the last tick, with its Interval;
+// once the run has ended, the tick at its end. nil before any run.
+func (r *Runner) LastTick() *stats.Snapshot {
+	r.mu.Lock()
+	st := r.stats
+	r.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return st.Latest()
+}
+
 // ResetStats starts the statistics afresh (Locust's "reset stats"): what
 // was recorded so far is dropped, the run goes on.
 func (r *Runner) ResetStats() {

@@ -25,6 +25,17 @@ import (
 // checks, PREFIX_checks.csv. run is accepted so that every report has the
 // same inputs; Locust's files hold no run parameters.
 func WriteCSV(prefix string, run Run, s *stats.Snapshot) error {
+	return writeCSV(prefix, s, true)
+}
+
+// WriteCSVWithoutHistory writes the files WriteCSV writes but
+// PREFIX_stats_history.csv, which a HistoryWriter wrote during the run
+// (--csv-full-history).
+func WriteCSVWithoutHistory(prefix string, run Run, s *stats.Snapshot) error {
+	return writeCSV(prefix, s, false)
+}
+
+func writeCSV(prefix string, s *stats.Snapshot, history bool) error {
 	files := []struct {
 		suffix string
 		write  func(io.Writer) error
@@ -41,6 +52,9 @@ func WriteCSV(prefix string, run Run, s *stats.Snapshot) error {
 		}{"_checks.csv", func(w io.Writer) error { return WriteChecksCSV(w, s) }})
 	}
 	for _, f := range files {
+		if f.suffix == "_stats_history.csv" && !history {
+			continue
+		}
 		if err := writeFile(prefix+f.suffix, f.write); err != nil {
 			return err
 		}
@@ -128,20 +142,24 @@ func WriteHistoryCSV(w io.Writer, s *stats.Snapshot) error {
 	c := csv.NewWriter(w)
 	rows := [][]string{historyColumns}
 	for _, p := range s.History {
-		row := []string{strconv.FormatInt(p.Time.Unix(), 10), strconv.Itoa(p.Users), "", stats.AggregatedName,
-			fmt.Sprintf("%f", Finite(p.RPS)), fmt.Sprintf("%f", Finite(p.FailPerSec))}
-		for i := range p.Pct {
-			if p.RPS == 0 {
-				row = append(row, "N/A")
-				continue
-			}
-			row = append(row, decimal(ms(p.Pct[i])))
-		}
-		row = append(row, itoa(p.Requests), itoa(p.Failures), decimal(ms(p.TotalMedian)), decimal(ms(p.TotalAvg)),
-			decimal(ms(p.TotalMin)), decimal(ms(p.TotalMax)), decimal(Finite(p.TotalAvgContentBytes)))
-		rows = append(rows, row)
+		rows = append(rows, aggregatedHistoryRow(p))
 	}
 	return writeAll(c, rows)
+}
+
+// aggregatedHistoryRow is the Aggregated row of one history point.
+func aggregatedHistoryRow(p stats.Point) []string {
+	row := []string{strconv.FormatInt(p.Time.Unix(), 10), strconv.Itoa(p.Users), "", stats.AggregatedName,
+		fmt.Sprintf("%f", Finite(p.RPS)), fmt.Sprintf("%f", Finite(p.FailPerSec))}
+	for i := range p.Pct {
+		if p.RPS == 0 {
+			row = append(row, "N/A")
+			continue
+		}
+		row = append(row, decimal(ms(p.Pct[i])))
+	}
+	return append(row, itoa(p.Requests), itoa(p.Failures), decimal(ms(p.TotalMedian)), decimal(ms(p.TotalAvg)),
+		decimal(ms(p.TotalMin)), decimal(ms(p.TotalMax)), decimal(Finite(p.TotalAvgContentBytes)))
 }
 
 // WriteFailuresCSV writes Locust's PREFIX_failures.csv: each distinct error

@@ -19,6 +19,10 @@ type Reports struct {
 	CSV string
 	// JSON, HTML and JUnit are file paths.
 	JSON, HTML, JUnit string
+	// History, when set (--csv-full-history), wrote PREFIX_stats_history.csv
+	// during the run with per-request rows; Write adds the last tick and
+	// closes it instead of writing that file from the final snapshot.
+	History *reports.HistoryWriter
 }
 
 // csvSuffixes are the files WriteCSV may write under the prefix.
@@ -97,7 +101,10 @@ func unwrapPath(err error) error {
 // snapshot, so they agree; a report that fails does not stop the others.
 func (p Reports) Write(res *Result) error {
 	var errs []error
-	if p.CSV != "" {
+	switch {
+	case p.CSV != "" && p.History != nil:
+		errs = append(errs, p.History.Close(res.LastTick), reports.WriteCSVWithoutHistory(p.CSV, res.Run, res.Snapshot))
+	case p.CSV != "":
 		errs = append(errs, reports.WriteCSV(p.CSV, res.Run, res.Snapshot))
 	}
 	write := func(path string, fn func(io.Writer, reports.Run, *stats.Snapshot) error) {

@@ -375,6 +375,9 @@ type Result struct {
 	Run reports.Run
 	// Snapshot is the final statistics, taken after every user stopped.
 	Snapshot *stats.Snapshot
+	// LastTick is the snapshot of the tick at the run's end, with that
+	// last interval (Snapshot has none): the full history's last rows.
+	LastTick *stats.Snapshot
 }
 
 // Result waits for the current run to end and returns its outcome, the
@@ -408,7 +411,7 @@ func (s *Session) Result() *Result {
 			Version:    s.cfg.Version,
 		}
 		run.Verdict = Judge(Outcome{Snapshot: snap, Thresholds: results, Answered: r.runner.Answered(), Users: users})
-		r.final = &Result{Run: run, Snapshot: snap}
+		r.final = &Result{Run: run, Snapshot: snap, LastTick: r.runner.LastTick()}
 	})
 	return r.final
 }

@@ -40,6 +40,9 @@ func TestBadRunFlags(t *testing.T) {
 		{"--csv", []string{"--csv", filepath.Join(missing, "run")}, "--csv"},
 		// A directory where the report file should be.
 		{"--json dir", []string{"--json", os.TempDir()}, "is a directory"},
+		// The full history is written by a run started from the command
+		// line, not by the web UI's runs.
+		{"--csv-full-history --web", []string{"--csv", filepath.Join(t.TempDir(), "r"), "--csv-full-history", "--web"}, "works without --web"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -64,6 +64,11 @@ func masterCmd(args []string, e env) int {
 	if f.interval <= 0 {
 		f.interval = 2 * time.Second
 	}
+	if f.fullHistory && f.csv != "" {
+		// The per-request rows are written by `run`'s tick hook only.
+		fmt.Fprintln(e.stderr, "loadrun master: --csv-full-history works with `loadrun run` only (the master writes the aggregated history)")
+		return exitUsage
+	}
 	out := session.Reports{CSV: f.csv, JSON: f.json, HTML: f.html, JUnit: f.junit}
 	if err := out.Check(); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)

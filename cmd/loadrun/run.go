@@ -60,7 +60,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 		fs.StringVar(&f.host, n, "", "host to load, overriding the scenario's host (e.g. http://127.0.0.1:8080)")
 	}
 	fs.StringVar(&f.csv, "csv", "", "write Locust-compatible CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv")
-	fs.BoolVar(&f.fullHistory, "csv-full-history", false, "accepted for Locust compatibility")
+	fs.BoolVar(&f.fullHistory, "csv-full-history", false, "with --csv: per-request rows in PREFIX_stats_history.csv at every tick, as Locust's, written as the run goes")
 	fs.StringVar(&f.html, "html", "", "write a self-contained HTML report to FILE")
 	fs.StringVar(&f.json, "json", "", "write the JSON summary to FILE")
 	fs.StringVar(&f.junit, "junit", "", "write JUnit XML (a test case per threshold and checkpoint) to FILE")
@@ -203,9 +203,27 @@ func runCmd(args []string, e env) int {
 		return exitUsage
 	}
 	if f.web.on {
+		if f.fullHistory && f.csv != "" {
+			// A web run can be started again and again; the per-request
+			// rows are written for one run started from the command line.
+			fmt.Fprintln(e.stderr, "loadrun run: --csv-full-history works without --web")
+			return exitUsage
+		}
 		return runWeb(files[0], cfg, f, out, e)
 	}
 	var sess *session.Session
+	if f.fullHistory && f.csv != "" {
+		hist, err := reports.CreateHistory(f.csv + "_stats_history.csv")
+		if err != nil {
+			fmt.Fprintln(e.stderr, "loadrun run: --csv:", err)
+			return exitUsage
+		}
+		// Closed by finishRun's reports, or here if the run never starts.
+		defer hist.Close(nil)
+		out.History = hist
+		// sess is set before Start, so before the first tick.
+		cfg.Engine.OnTick = func(time.Time) { hist.Tick(sess.Snapshot()) }
+	}
 	err = interruptible(e, func() (err error) {
 		sess, err = session.Load(files[0], cfg)
 		return err
