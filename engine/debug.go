@@ -21,10 +21,10 @@ func Debug(plan *Plan, opts Options) *stats.Snapshot {
 	for kind := range plan.users {
 		r.mu.Lock()
 		u := r.newUserLocked(kind)
-		r.alive.Add(1)
+		r.addPopulation(1)
 		r.mu.Unlock()
 		u.debugRun()
-		r.alive.Add(-1)
+		r.addPopulation(-1)
 		u.cancel()
 	}
 	r.closeBarriers()

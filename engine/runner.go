@@ -166,11 +166,21 @@ type Runner struct {
 	shape    *Shape     // the load shape followed (StartShape), nil for Start
 	open     *openModel // the open model's executor, nil in the closed model
 
-	alive    atomic.Int64
-	answered atomic.Bool
-	pending  atomic.Int64 // users the spawner will still start
-	iterTake atomic.Int64
-	iterDone atomic.Int64
+	// population is what Alive reports: users running and not asked to
+	// stop, plus the pending ones. It is ONE atomic, changed in one step
+	// per event (see addPopulation), because barriers read it without
+	// r.mu: kept as two counters, a user moving from pending to running
+	// showed as counted twice (or not at all) in between, and a percent
+	// group arriving at that instant needed one user too many.
+	population atomic.Int64
+	// pending is how many users the spawner will still start (under mu).
+	pending int
+	// onPopulation, when set (by tests), sees every value population
+	// takes, in order; it is called with mu held, except from Debug.
+	onPopulation func(int64)
+	answered     atomic.Bool
+	iterTake     atomic.Int64
+	iterDone     atomic.Int64
 
 	live     map[int]*vuser       // user goroutines that have not exited
 	barriers []rendezvous.Barrier // by the index rendezvous steps hold
@@ -252,7 +262,17 @@ func (r *Runner) closeBarriers() {
 // Alive is the number of users running and not asked to stop, plus those
 // a ramp-up will still start; barriers use it to release groups that can
 // no longer fill, without releasing them short during ramp-up.
-func (r *Runner) Alive() int { return int(r.alive.Load() + r.pending.Load()) }
+func (r *Runner) Alive() int { return int(r.population.Load()) }
+
+// addPopulation changes Alive by delta in one atomic step, so a barrier
+// never reads a state in between (see Runner.population). Barriers are not
+// told: callers call populationChanged when a group may need re-evaluating.
+func (r *Runner) addPopulation(delta int64) {
+	n := r.population.Add(delta)
+	if r.onPopulation != nil {
+		r.onPopulation(n)
+	}
+}
 
 func (r *Runner) reportRendezvous(g rendezvous.Group) {
 	if r.stats != nil {
@@ -395,7 +415,9 @@ func (r *Runner) updatePendingLocked() {
 	if r.state == Spawning {
 		n = max(0, r.target-len(r.users)-r.quitLocked())
 	}
-	if int64(n) != r.pending.Swap(int64(n)) {
+	if delta := n - r.pending; delta != 0 {
+		r.pending = n
+		r.addPopulation(int64(delta))
 		r.populationChanged()
 	}
 }
@@ -498,18 +520,28 @@ func (r *Runner) mixLocked() string {
 	return s
 }
 
+// startUserLocked starts one of the spawner's pending users. The user was
+// already in Alive as pending and now is in it as running: the population
+// does not change, so a barrier reading it meanwhile sees the same count.
 func (r *Runner) startUserLocked(kind int) {
-	r.addUserLocked(r.newUserLocked(kind))
-	r.pending.Add(-1)
+	r.pending--
+	r.launchLocked(r.newUserLocked(kind))
 }
 
-// addUserLocked counts a new user as running and starts its goroutine.
+// addUserLocked counts a user no spawner planned (an executor's) as alive
+// before its goroutine can reach a barrier, and starts it.
 func (r *Runner) addUserLocked(u *vuser) {
+	r.addPopulation(1)
+	r.launchLocked(u)
+}
+
+// launchLocked lists a new user as running and starts its goroutine; the
+// caller has counted it in Alive.
+func (r *Runner) launchLocked(u *vuser) {
 	kind := u.kind
 	r.users = append(r.users, u)
 	r.live[u.id] = u
 	r.byKind[kind]++
-	r.alive.Add(1)
 	r.stats.SetUsers(len(r.users))
 	go u.run()
 }
@@ -541,36 +573,45 @@ func (r *Runner) newUserLocked(kind int) *vuser {
 func (r *Runner) trimLocked(n int) {
 	want := r.targets(n)
 	have := append([]int(nil), r.byKind...)
+	stopped := 0
 	for i := len(r.users) - 1; i >= 0; i-- {
 		u := r.users[i]
 		if have[u.kind] > want[u.kind] {
 			have[u.kind]--
-			r.askStopLocked(u)
+			if r.askStopLocked(u) {
+				stopped++
+			}
 		}
 	}
-	r.populationChanged()
+	if stopped != 0 {
+		r.addPopulation(-int64(stopped))
+		r.populationChanged()
+	}
 }
 
 // stopUserLocked asks one user to stop and tells the barriers.
 func (r *Runner) stopUserLocked(u *vuser) {
-	r.askStopLocked(u)
-	r.populationChanged()
+	if r.askStopLocked(u) {
+		r.addPopulation(-1)
+		r.populationChanged()
+	}
 }
 
-// askStopLocked asks u to stop after its iteration, without telling the
-// barriers: a caller stopping several users tells them once, after every
-// user was asked. Told after each, a barrier would release a group by
-// shortfall while users not yet asked could still start another iteration
-// and come back to it.
-func (r *Runner) askStopLocked(u *vuser) {
+// askStopLocked asks u to stop after its iteration and takes it off the
+// running users, leaving the population and the barriers to the caller; it
+// reports whether u was running (not already asked). A caller stopping
+// several users lowers the population once and tells the barriers once,
+// after every user was asked: lowered or told after each, a barrier could
+// release a group by shortfall while users not yet asked could still start
+// another iteration and come back to it.
+func (r *Runner) askStopLocked(u *vuser) bool {
 	select {
 	case <-u.stop:
-		return
+		return false
 	default:
 	}
 	close(u.stop)
 	r.removeLocked(u)
-	r.alive.Add(-1)
 	// Give the user StopTimeout to finish its iteration, then cut it.
 	time.AfterFunc(r.opts.StopTimeout, func() {
 		select {
@@ -580,6 +621,7 @@ func (r *Runner) askStopLocked(u *vuser) {
 			u.sess.abort()
 		}
 	})
+	return true
 }
 
 func (r *Runner) removeLocked(u *vuser) {
@@ -604,7 +646,7 @@ func (r *Runner) userExited(u *vuser) {
 		r.quit[u.kind]++
 		close(u.stop)
 		r.removeLocked(u)
-		r.alive.Add(-1)
+		r.addPopulation(-1)
 		r.populationChanged()
 	}
 	u.cancel()
@@ -685,11 +727,21 @@ func (r *Runner) endRun(reason string) {
 	close(r.stopping)
 	r.reason = reason
 	r.spawnGen++
+	// Every user is asked to stop before the population falls, in one
+	// step, and barriers are told once (see askStopLocked): a group that
+	// the fall releases (by shortfall), even one a user arriving meanwhile
+	// evaluates, only finishes its iteration and stops.
+	gone := r.pending
+	r.pending = 0
 	for _, u := range append([]*vuser(nil), r.users...) {
-		r.askStopLocked(u)
+		if r.askStopLocked(u) {
+			gone++
+		}
 	}
-	r.updatePendingLocked()
-	r.populationChanged()
+	if gone != 0 {
+		r.addPopulation(-int64(gone))
+		r.populationChanged()
+	}
 	running := len(r.live)
 	r.mu.Unlock()
 	r.logf("stopping: %s", reason)
