@@ -14,6 +14,16 @@ import (
 // Start begins the run on the workers that joined: each gets its share of
 // every user type and of the spawn rate.
 func (m *Master) Start() error {
+	return m.StartWith(m.cfg.Users, m.cfg.Rate, m.cfg.RunTime)
+}
+
+// StartWith starts the run with these users, spawn rate and run time
+// instead of the configuration's (the web UI's start form). A master
+// runs one test: a second start is refused.
+func (m *Master) StartWith(users int, rate float64, runTime time.Duration) error {
+	if users < 0 {
+		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
 	m.mu.Lock()
 	if !m.started.IsZero() {
 		m.mu.Unlock()
@@ -24,8 +34,9 @@ func (m *Master) Start() error {
 		return errors.New("no worker has joined")
 	}
 	m.started = time.Now()
-	if m.cfg.RunTime > 0 {
-		m.runTimer = time.AfterFunc(m.cfg.RunTime, func() { m.Stop("run time reached") })
+	m.users, m.rate = users, rate
+	if runTime > 0 {
+		m.runTimer = time.AfterFunc(runTime, func() { m.Stop("run time reached") })
 	}
 	m.mu.Unlock()
 	m.rdv.start(m.started)

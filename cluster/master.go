@@ -63,6 +63,8 @@ type WorkerInfo struct {
 	Joined time.Time
 	// Lost is when the worker was declared lost (zero if it was not).
 	Lost time.Time
+	// LastSeen is when the master last heard from it.
+	LastSeen time.Time
 }
 
 // worker is the master's view of one worker.
@@ -306,7 +308,10 @@ func (m *Master) Workers() []WorkerInfo {
 	defer m.mu.Unlock()
 	out := make([]WorkerInfo, 0, len(m.order))
 	for _, name := range m.order {
-		out = append(out, m.workers[name].info)
+		w := m.workers[name]
+		info := w.info
+		info.LastSeen = w.lastSeen
+		out = append(out, info)
 	}
 	return out
 }

@@ -117,6 +117,8 @@ type Worker struct {
 	ID    string
 	State string
 	Users int
+	// Requests and Failures are what it counted in this run.
+	Requests, Failures int64
 	// CPU is the worker's own CPU use in percent.
 	CPU float64
 	// LastSeen is when the master last heard from it.

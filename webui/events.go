@@ -125,6 +125,8 @@ type workerJSON struct {
 	ID       string    `json:"id"`
 	State    string    `json:"state"`
 	Users    int       `json:"users"`
+	Requests int64     `json:"requests"`
+	Failures int64     `json:"failures"`
 	CPU      float64   `json:"cpu_percent"`
 	LastSeen time.Time `json:"last_seen"`
 }
@@ -160,7 +162,7 @@ func (s *Server) event(cur *cursor) *eventJSON {
 	if wk, ok := s.ctrl.(Workers); ok {
 		ev.Workers = []workerJSON{}
 		for _, st := range wk.Workers() {
-			ev.Workers = append(ev.Workers, workerJSON{st.ID, st.State, st.Users, finite(st.CPU), st.LastSeen})
+			ev.Workers = append(ev.Workers, workerJSON{st.ID, st.State, st.Users, st.Requests, st.Failures, finite(st.CPU), st.LastSeen})
 		}
 	}
 	for _, t := range run.Thresholds {

@@ -536,6 +536,10 @@ users:
 		{"no --expect-workers", []string{"master", file}, "--expect-workers"},
 		// A master needs its scenario.
 		{"no scenario", []string{"master", "--expect-workers", "1"}, "exactly one scenario"},
+		// The web UI of a master follows run --web's rules: beyond loopback only with --web-auth.
+		{"master web beyond loopback", []string{"master", file, "--expect-workers", "1", "--web", "--web-addr", "0.0.0.0:0"}, "--web-auth"},
+		// And its flags need --web.
+		{"master autostart without web", []string{"master", file, "--expect-workers", "1", "--autostart"}, "--autostart needs --web"},
 		// A worker needs to know where its master is.
 		{"worker without master", []string{"worker"}, "--master HOST:PORT or --nats"},
 		// But only one way.

@@ -61,6 +61,10 @@ func masterCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun master: -r:", err)
 		return exitUsage
 	}
+	if err := f.web.check(fs); err != nil {
+		fmt.Fprintln(e.stderr, "loadrun master:", err)
+		return exitUsage
+	}
 	if f.interval <= 0 {
 		f.interval = 2 * time.Second
 	}
@@ -134,6 +138,9 @@ func masterCmd(args []string, e env) int {
 	}
 	defer m.Close()
 	fmt.Fprintf(e.stderr, "Waiting for %d worker(s): loadrun worker %s\n", mf.expect, workerHint(mf, joinAt, url))
+	if f.web.on {
+		return masterWeb(m, plan, f, mf.expect, out, files[0], e)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	waited := make(chan error, 1)
@@ -154,7 +161,7 @@ func masterCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)
 		return exitFailed
 	}
-	return masterLoop(m, plan, f, out, files[0], e)
+	return masterLoop(m, plan, f, out, files[0], e, nil)
 }
 
 // workerHint is the worker command line that joins this master.
@@ -172,7 +179,10 @@ func workerHint(mf masterFlags, addr, url string) string {
 // masterLoop prints the live tables, applies aborting thresholds to the
 // merged statistics and handles Ctrl-C until every worker's final
 // statistics are in; then it writes every report.
-func masterLoop(m *cluster.Master, plan *engine.Plan, f runFlags, out session.Reports, file string, e env) int {
+//
+// ended, when not nil, gets the run's result before its reports are written
+// (the web UI shows its verdict).
+func masterLoop(m *cluster.Master, plan *engine.Plan, f runFlags, out session.Reports, file string, e env, ended func(*session.Result)) int {
 	live := !(f.quiet || f.onlySummary)
 	print := time.NewTicker(f.interval)
 	defer print.Stop()
@@ -237,7 +247,11 @@ wait:
 	run.Verdict = session.Judge(session.Outcome{Snapshot: snap, Thresholds: results, Answered: m.Answered(), Users: f.users})
 	reports.WriteSummary(e.stdout, run, snap)
 	reports.WriteWorkers(e.stdout, workers)
-	return finishReports(&session.Result{Run: run, Snapshot: snap}, out, e)
+	res := &session.Result{Run: run, Snapshot: snap}
+	if ended != nil {
+		ended(res)
+	}
+	return finishReports(res, out, e)
 }
 
 // abortingRule is the first aborting threshold that can no longer pass on

@@ -113,31 +113,12 @@ func runWeb(file string, cfg session.Config, f runFlags, out session.Reports, e 
 	w.mu.Lock()
 	w.local = local
 	w.mu.Unlock()
-	user, pass, _ := strings.Cut(f.web.auth, ":")
-	srv := webui.New(local, webui.Options{
-		Defaults: webui.Params{Users: f.users, SpawnRate: f.rate, Host: local.Session().Plan().Host(), RunTime: f.runTime},
-		Title:    sc.Name,
-		User:     user, Password: pass,
-		Loopback: webui.LoopbackHost(f.web.addr),
-		Version:  version,
-	})
-	ln, err := net.Listen("tcp", f.web.addr)
+	served, closeWeb, err := serveWeb(local, local.Session().Plan().Host(), sc.Name, f, e)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "loadrun run: --web-addr %s: %v\n", f.web.addr, err)
+		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	defer func() {
-		srv.Close() // ends the event streams, which Shutdown would wait for
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := hs.Shutdown(ctx); err != nil {
-			hs.Close()
-		}
-	}()
-	fmt.Fprintf(e.stderr, "Web UI on http://%s/ (Ctrl-C to quit)\n", ln.Addr())
+	defer closeWeb()
 
 	if f.web.autostart {
 		fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second\n", f.users, f.rate)
@@ -147,6 +128,36 @@ func runWeb(file string, cfg session.Config, f runFlags, out session.Reports, e 
 		}
 	}
 	return w.loop(local, served)
+}
+
+// serveWeb serves the web UI of ctrl on --web-addr (run --web and master
+// --web share it): served receives the server's error if it stops; stop
+// closes it.
+func serveWeb(ctrl webui.Controller, host, title string, f runFlags, e env) (served <-chan error, stop func(), err error) {
+	user, pass, _ := strings.Cut(f.web.auth, ":")
+	srv := webui.New(ctrl, webui.Options{
+		Defaults: webui.Params{Users: f.users, SpawnRate: f.rate, Host: host, RunTime: f.runTime},
+		Title:    title,
+		User:     user, Password: pass,
+		Loopback: webui.LoopbackHost(f.web.addr),
+		Version:  version,
+	})
+	ln, err := net.Listen("tcp", f.web.addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--web-addr %s: %v", f.web.addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ch := make(chan error, 1)
+	go func() { ch <- hs.Serve(ln) }()
+	fmt.Fprintf(e.stderr, "Web UI on http://%s/ (Ctrl-C to quit)\n", ln.Addr())
+	return ch, func() {
+		srv.Close() // ends the event streams, which Shutdown would wait for
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(ctx); err != nil {
+			hs.Close()
+		}
+	}, nil
 }
 
 // loop waits for Ctrl-C (which stops a running test gracefully, waits for

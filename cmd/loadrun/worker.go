@@ -188,5 +188,6 @@ var masterOnly = map[string]bool{
 	"u": true, "users": true, "r": true, "spawn-rate": true, "t": true, "run-time": true,
 	"n": true, "iterations": true, "csv": true, "csv-full-history": true, "html": true,
 	"json": true, "junit": true, "threshold": true, "q": true, "only-summary": true,
-	"print-interval": true, "demo": true,
+	"print-interval": true, "demo": true, "web": true, "web-addr": true, "web-auth": true,
+	"autostart": true, "autoquit": true,
 }

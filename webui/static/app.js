@@ -239,6 +239,8 @@
       { label: "Worker", cls: "name", get: function (r) { return r.id; } },
       { label: "State", get: function (r) { return r.state; } },
       { label: "Users", num: true, get: function (r) { return r.users; } },
+      { label: "Requests", num: true, get: function (r) { return r.requests; } },
+      { label: "Failures", num: true, get: function (r) { return r.failures; } },
       { label: "CPU", num: true, get: function (r) { return r.cpu_percent; }, fmt: function (v) { return num(v, 0) + "%"; } },
       { label: "Last heard", get: function (r) { return new Date(r.last_seen).toLocaleTimeString(); } }
     ], ev.workers, { empty: "No worker has connected yet." });

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var webListening = regexp.MustCompile(`Web UI on (http://\S+)/ `)
+
+// TestMasterWeb: a master with --web and two worker processes starts from
+// POST /api/start, lists both workers, stops from POST /api/stop, writes
+// its JSON summary with exactly the requests the target served, refuses
+// a second start with 409 and quits on Ctrl-C.
+func TestMasterWeb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs several processes")
+	}
+	bin := buildLoadrun(t)
+	srv, served := counting(t)
+	file := scenarioFor(t, srv.URL, "/json", "{constant: 20ms}")
+	jsonPath := filepath.Join(t.TempDir(), "summary.json")
+	master := startProc(t, bin, "master", "master", file, "--expect-workers", "2", "--bind", "127.0.0.1:0",
+		"--web", "--web-addr", "127.0.0.1:0", "-u", "4", "-r", "0", "-q", "--json", jsonPath)
+	join := master.await(t, listening, 20*time.Second)
+	base := master.await(t, webListening, 20*time.Second)
+	for _, name := range []string{"w1", "w2"} {
+		startProc(t, bin, name, "worker", "--name", name, "--master", join)
+	}
+	call := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		data, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(data)
+	}
+	type live struct {
+		Aggregated struct {
+			Requests int64 `json:"requests"`
+		} `json:"aggregated"`
+		Workers []struct {
+			Name     string `json:"name"`
+			State    string `json:"state"`
+			Users    int    `json:"users"`
+			Requests int64  `json:"requests"`
+		} `json:"workers"`
+	}
+	stats := func() live {
+		t.Helper()
+		code, body := call("GET", "/api/stats", "")
+		var l live
+		if err := json.Unmarshal([]byte(body), &l); err != nil || code != 200 {
+			t.Fatalf("stats: %d %s", code, body)
+		}
+		return l
+	}
+	waitFor(t, "two workers in the table", func() bool { return len(stats().Workers) == 2 })
+	// Workers joined but nothing starts before Start is pressed.
+	time.Sleep(300 * time.Millisecond)
+	if n := served.Load(); n != 0 {
+		t.Fatalf("%d requests went out before Start", n)
+	}
+	if code, body := call("POST", "/api/start", `{"users": 4, "spawn_rate": 0, "run_time": ""}`); code != 200 {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	waitFor(t, "both workers loading", func() bool {
+		l := stats()
+		if len(l.Workers) != 2 {
+			return false
+		}
+		for _, w := range l.Workers {
+			if w.Users != 2 || w.Requests == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if code, body := call("POST", "/api/stop", ""); code != 200 {
+		t.Fatalf("stop: %d %s", code, body)
+	}
+	// Reports are written (a Ctrl-C before that would cut them short).
+	master.await(t, regexp.MustCompile(`web UI stays up`), distLimit)
+	if code, body := call("POST", "/api/start", `{"users": 1, "spawn_rate": 0, "run_time": ""}`); code != http.StatusConflict ||
+		!strings.Contains(body, "a master runs one test") {
+		t.Errorf("second start: %d %s, want 409 saying a master runs one test", code, body)
+	}
+	// The page stays up after the run until Ctrl-C.
+	if err := master.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := master.wait(t, distLimit); code != exitOK {
+		t.Errorf("master exit code %d, want 0\nstderr:\n%s", code, master.stderr.String())
+	}
+	var s distSummary
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if n := served.Load(); s.Aggregated.Requests != n || n == 0 {
+		t.Errorf("the summary counts %d requests, the target served %d", s.Aggregated.Requests, n)
+	}
+	if len(s.Workers) != 2 || s.Workers[0].Requests+s.Workers[1].Requests != s.Aggregated.Requests {
+		t.Errorf("workers table %+v, total %d", s.Workers, s.Aggregated.Requests)
+	}
+}
