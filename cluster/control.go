@@ -126,6 +126,7 @@ func (m *Master) onBeat(msg *nats.Msg) {
 	}
 	w.lastSeen = time.Now()
 	w.beat = b
+	w.answered = w.answered || b.Answered
 	w.info.Users, w.info.CPU = b.Users, b.CPU
 	w.info.Requests, w.info.Failures = b.Requests, b.Failures
 	switch {
@@ -188,6 +189,7 @@ func (m *Master) onStats(msg *nats.Msg) {
 	}
 	w.lastSeen = time.Now()
 	w.statSeq = s.Seq
+	w.answered = w.answered || s.Answered
 	if s.Final {
 		w.history = snap.History
 		w.final = true
@@ -383,7 +385,7 @@ func (m *Master) Answered() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, w := range m.workers {
-		if w.beat.Answered {
+		if w.beat.Answered || w.answered {
 			return true
 		}
 	}

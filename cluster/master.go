@@ -81,8 +81,12 @@ type worker struct {
 	snapSeq int64
 	history []stats.Point
 	final   bool
-	statSeq int64
-	counts  []int
+	// answered says a response byte reached this worker, as its heartbeats
+	// or its statistics said (its final statistics can come before its last
+	// heartbeat, and the verdict must not wait for that beat).
+	answered bool
+	statSeq  int64
+	counts   []int
 	// ready says the worker loaded the scenario and listens: only ready
 	// workers get users.
 	ready bool

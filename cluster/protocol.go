@@ -155,6 +155,9 @@ type statsMsg struct {
 	Seq    int64           `json:"seq"`
 	Final  bool            `json:"final,omitempty"`
 	Snap   json.RawMessage `json:"snap"`
+	// Answered says an HTTP response came back to this worker, so that the
+	// final statistics alone tell the master the target answered.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // leaseRequest takes rows of a unique pool, or gives rows back.

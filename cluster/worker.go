@@ -379,7 +379,7 @@ func (w *Worker) ship(run Run, final bool) {
 	w.mu.Unlock()
 	b, err := encodeSnapshot(s)
 	if err == nil {
-		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b})
+		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b, Answered: run.Answered()})
 	}
 	if err == nil {
 		err = w.cfg.Conn.Publish(w.subj.stats(), b)
