@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -314,13 +315,20 @@ func finishReports(res *session.Result, out session.Reports, e env) int {
 		fmt.Fprintln(e.stderr, "loadrun:", err)
 		code = max(code, exitFailed)
 	}
+	printVerdict(e.stderr, v)
+	return code
+}
+
+// printVerdict writes the run's one-line result, as every command that
+// runs a test ends: "Result: PASSED — why", "Result: FAILED — why", or,
+// when nothing was measured, what happened.
+func printVerdict(w io.Writer, v reports.Verdict) {
 	switch v.ExitCode {
 	case exitNoTarget:
-		fmt.Fprintln(e.stderr, capitalize(v.Reason)+".")
+		fmt.Fprintln(w, capitalize(v.Reason)+".")
 	case exitFailed:
-		fmt.Fprintln(e.stderr, "Result: FAILED ("+v.Reason+")")
+		fmt.Fprintln(w, "Result: FAILED — "+v.Reason)
 	default:
-		fmt.Fprintln(e.stderr, "Result: PASSED ("+v.Reason+")")
+		fmt.Fprintln(w, "Result: PASSED — "+v.Reason)
 	}
-	return code
 }

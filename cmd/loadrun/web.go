@@ -230,15 +230,7 @@ func (w *webRun) runEnded(res *session.Result) {
 		fmt.Fprintln(w.e.stderr, "loadrun:", err)
 		code = max(code, exitFailed)
 	}
-	v := res.Run.Verdict
-	switch v.ExitCode {
-	case exitNoTarget:
-		fmt.Fprintln(w.e.stderr, capitalize(v.Reason)+".")
-	case exitFailed:
-		fmt.Fprintln(w.e.stderr, "Result: FAILED ("+v.Reason+")")
-	default:
-		fmt.Fprintln(w.e.stderr, "Result: PASSED ("+v.Reason+")")
-	}
+	printVerdict(w.e.stderr, res.Run.Verdict)
 	if w.f.web.autoquit < 0 {
 		fmt.Fprintln(w.e.stderr, "The web UI stays up for looking and downloading: Ctrl-C to quit.")
 	}
