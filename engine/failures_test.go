@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -29,31 +28,9 @@ func closedAddr(t *testing.T) string {
 // garbageServer answers every request with bytes that are not HTTP.
 func garbageServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						break
-					}
-				}
-				c.Write([]byte("this is not HTTP at all\r\n\r\n"))
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return rawServer(t, func(c net.Conn, _ string) {
+		c.Write([]byte("this is not HTTP at all\r\n\r\n"))
+	})
 }
 
 // TestFailureKinds sends each kind of failing request in every iteration

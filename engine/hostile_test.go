@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"regexp"
@@ -18,59 +17,32 @@ import (
 // them would make a new row every time.
 func hostileServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	var n atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				line, err := br.ReadString('\n')
-				if err != nil {
-					return
-				}
-				for {
-					h, err := br.ReadString('\n')
-					if err != nil || h == "\r\n" {
-						break
-					}
-				}
-				path := strings.Fields(line)[1]
-				i := n.Add(1)
-				switch path {
-				case "/chunk-stall":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
-					time.Sleep(2 * time.Second)
-				case "/chunk-stall-mid":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nhello")
-					time.Sleep(2 * time.Second)
-				case "/bad-status":
-					fmt.Fprintf(c, "HTTP/1.1 2x%d OK\r\nContent-Length: 0\r\n\r\n", i)
-				case "/bad-status-line":
-					fmt.Fprintf(c, "HTTP/1.1%d\r\nContent-Length: 0\r\n\r\n", i)
-				case "/bad-header":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nBogus header line %d\r\nContent-Length: 0\r\n\r\n", i)
-				case "/bad-length":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: x%d\r\n\r\n", i)
-				case "/bad-chunk":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz%d\r\nhello\r\n0\r\n\r\n", i)
-				case "/short-body":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly %d bytes", i)
-				case "/huge-header":
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nX-Big: %s%d\r\nContent-Length: 0\r\n\r\n", strings.Repeat("b", 70<<10), i)
-				}
-			}()
+	return "http://" + rawServer(t, func(c net.Conn, path string) {
+		i := n.Add(1)
+		switch path {
+		case "/chunk-stall":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+			time.Sleep(2 * time.Second)
+		case "/chunk-stall-mid":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nhello")
+			time.Sleep(2 * time.Second)
+		case "/bad-status":
+			fmt.Fprintf(c, "HTTP/1.1 2x%d OK\r\nContent-Length: 0\r\n\r\n", i)
+		case "/bad-status-line":
+			fmt.Fprintf(c, "HTTP/1.1%d\r\nContent-Length: 0\r\n\r\n", i)
+		case "/bad-header":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nBogus header line %d\r\nContent-Length: 0\r\n\r\n", i)
+		case "/bad-length":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: x%d\r\n\r\n", i)
+		case "/bad-chunk":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz%d\r\nhello\r\n0\r\n\r\n", i)
+		case "/short-body":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly %d bytes", i)
+		case "/huge-header":
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nX-Big: %s%d\r\nContent-Length: 0\r\n\r\n", strings.Repeat("b", 70<<10), i)
 		}
-	}()
-	return "http://" + ln.Addr().String()
+	})
 }
 
 // TestFailureTextsOneRowPerKind: each kind of broken answer is one row of
