@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -28,22 +29,12 @@ type masterFlags struct {
 //
 //	loadrun master FILE --expect-workers N [--bind 127.0.0.1:4222] [--nats nats://HOST:PORT] [--token SECRET] [run flags]
 func masterCmd(args []string, e env) int {
-	f := runFlags{stopTimeout: engine.DefaultStopTimeout}
-	var mf masterFlags
-	fs := newFlagSet("master", e.stderr)
-	f.register(fs)
-	fs.IntVar(&mf.expect, "expect-workers", 0, "start the test when this many workers have joined")
-	fs.StringVar(&mf.bind, "bind", "127.0.0.1:4222", "address of the embedded NATS server workers join (beyond loopback only with --token)")
-	fs.StringVar(&mf.nats, "nats", "", "use this existing NATS server (nats://HOST:PORT) instead of an embedded one")
-	fs.StringVar(&mf.token, "token", "", "secret every worker must give (--token on the worker too)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: loadrun master FILE --expect-workers N [--bind 127.0.0.1:4222] [--nats nats://HOST:PORT] [--token SECRET] [flags of loadrun run]")
-		fs.PrintDefaults()
-	}
+	fs, fp, mfp := masterFlagSet(e.stderr)
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return exitUsage
 	}
+	f, mf := *fp, *mfp
 	switch {
 	case len(files) != 1:
 		fmt.Fprintln(e.stderr, "loadrun master: give exactly one scenario file (loadrun master scenario.yaml --expect-workers 2)")
@@ -163,6 +154,24 @@ func masterCmd(args []string, e env) int {
 		return exitFailed
 	}
 	return masterLoop(m, plan, f, out, files[0], e, nil)
+}
+
+// masterFlagSet is the flag set of `loadrun master`: every flag of run and
+// the master's own (deploy/'s manifests are checked against it).
+func masterFlagSet(w io.Writer) (*flag.FlagSet, *runFlags, *masterFlags) {
+	f := &runFlags{stopTimeout: engine.DefaultStopTimeout}
+	mf := &masterFlags{}
+	fs := newFlagSet("master", w)
+	f.register(fs)
+	fs.IntVar(&mf.expect, "expect-workers", 0, "start the test when this many workers have joined")
+	fs.StringVar(&mf.bind, "bind", "127.0.0.1:4222", "address of the embedded NATS server workers join (beyond loopback only with --token)")
+	fs.StringVar(&mf.nats, "nats", "", "use this existing NATS server (nats://HOST:PORT) instead of an embedded one")
+	fs.StringVar(&mf.token, "token", "", "secret every worker must give (--token on the worker too)")
+	fs.Usage = func() {
+		fmt.Fprintln(w, "Usage: loadrun master FILE --expect-workers N [--bind 127.0.0.1:4222] [--nats nats://HOST:PORT] [--token SECRET] [flags of loadrun run]")
+		fs.PrintDefaults()
+	}
+	return fs, f, mf
 }
 
 // workerHint is the worker command line that joins this master.

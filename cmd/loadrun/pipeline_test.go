@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,27 +26,32 @@ import (
 // pipelineLimit bounds one run of the built binary.
 const pipelineLimit = 30 * time.Second
 
-// buildLoadrun builds the binary from the repository root (two levels up
-// from this package's directory, where tests run).
+// buildLoadrun builds the binary once per test process, the way
+// deploy/Dockerfile builds the image's (see dockerBuild), and returns its
+// path; later calls return the same binary.
 func buildLoadrun(t *testing.T) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build loadrun: %v", err)
+	built.once.Do(func() { built.bin, built.err = dockerBuild() })
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
+	return built.bin
+}
+
+// built is the binary buildLoadrun made, in a folder TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	bin := filepath.Join(t.TempDir(), "loadrun")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/loadrun")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/loadrun: %v\n%s", err, out)
-	}
-	return bin
+	os.Exit(code)
 }
 
 // execResult is one run of the binary as a pipeline sees it.

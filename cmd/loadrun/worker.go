@@ -17,20 +17,33 @@ import (
 	"github.com/loadrun/loadrun/stats"
 )
 
+// workerFlags are the flags of `loadrun worker`.
+type workerFlags struct {
+	master, nats, name, token string
+}
+
+// workerFlagSet is the flag set of `loadrun worker` (deploy/'s manifests
+// are checked against it).
+func workerFlagSet(w io.Writer) (*flag.FlagSet, *workerFlags) {
+	wf := &workerFlags{}
+	fs := newFlagSet("worker", w)
+	fs.StringVar(&wf.master, "master", "", "the master's address, HOST:PORT (its --bind)")
+	fs.StringVar(&wf.nats, "nats", "", "an existing NATS server the master uses, nats://HOST:PORT")
+	host, _ := os.Hostname()
+	fs.StringVar(&wf.name, "name", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in the master's workers table")
+	fs.StringVar(&wf.token, "token", "", "the master's --token")
+	fs.Usage = func() {
+		fmt.Fprintln(w, "Usage: loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]")
+		fs.PrintDefaults()
+	}
+	return fs, wf
+}
+
 // workerCmd joins a master and runs its share of the test:
 //
 //	loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]
 func workerCmd(args []string, e env) int {
-	fs := newFlagSet("worker", e.stderr)
-	master := fs.String("master", "", "the master's address, HOST:PORT (its --bind)")
-	natsURL := fs.String("nats", "", "an existing NATS server the master uses, nats://HOST:PORT")
-	host, _ := os.Hostname()
-	name := fs.String("name", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in the master's workers table")
-	token := fs.String("token", "", "the master's --token")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]")
-		fs.PrintDefaults()
-	}
+	fs, wf := workerFlagSet(e.stderr)
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return exitUsage
@@ -39,15 +52,15 @@ func workerCmd(args []string, e env) int {
 	case len(rest) > 0:
 		fmt.Fprintf(e.stderr, "loadrun worker: unexpected %q: a worker gets its scenario from the master\n", rest[0])
 		return exitUsage
-	case (*master == "") == (*natsURL == ""):
+	case (wf.master == "") == (wf.nats == ""):
 		fmt.Fprintln(e.stderr, "loadrun worker: give --master HOST:PORT or --nats nats://HOST:PORT (one of them)")
 		return exitUsage
 	}
-	url := *natsURL
+	url := wf.nats
 	if url == "" {
-		url = "nats://" + *master
+		url = "nats://" + wf.master
 	}
-	nc, err := cluster.Connect(url, *token, "loadrun worker "+*name)
+	nc, err := cluster.Connect(url, wf.token, "loadrun worker "+wf.name)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun worker:", err)
 		return exitUsage
@@ -70,12 +83,12 @@ func workerCmd(args []string, e env) int {
 		case <-ctx.Done():
 		}
 	}()
-	fmt.Fprintf(e.stderr, "Worker %s connecting to %s\n", *name, url)
+	fmt.Fprintf(e.stderr, "Worker %s connecting to %s\n", wf.name, url)
 	err = cluster.RunWorker(ctx, cluster.WorkerConfig{
 		Conn:    nc,
-		Name:    *name,
+		Name:    wf.name,
 		Version: version,
-		Token:   *token,
+		Token:   wf.token,
 		Dir:     dir,
 		Log:     e.stderr,
 		NewRun: func(sc *scenario.Scenario, h cluster.Hooks, args []string) (cluster.Run, error) {
