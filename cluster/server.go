@@ -91,6 +91,10 @@ func (s *Server) Close() {
 	s.ns.WaitForShutdown()
 }
 
+// ErrNoServer is Connect's error when nothing answers at the address (yet:
+// a worker may start before its master).
+var ErrNoServer = errors.New("no NATS server answers")
+
 // Connect opens a client connection to url (nats://HOST:PORT, or HOST:PORT)
 // with token, failing with a message a person can act on.
 func Connect(url, token, name string) (*nats.Conn, error) {
@@ -112,7 +116,7 @@ func Connect(url, token, name string) (*nats.Conn, error) {
 	case errors.Is(err, nats.ErrAuthorization):
 		return nil, fmt.Errorf("%s refused the connection: wrong or missing --token", url)
 	case errors.Is(err, nats.ErrNoServers):
-		return nil, fmt.Errorf("no NATS server answers at %s (is the master running and the address right?)", url)
+		return nil, fmt.Errorf("%w at %s (is the master running and the address right?)", ErrNoServer, url)
 	}
 	return nil, fmt.Errorf("connecting to %s: %w", url, err)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/loadrun/loadrun/cluster"
 	"github.com/loadrun/loadrun/datasource"
@@ -15,11 +16,15 @@ import (
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
+	"github.com/nats-io/nats.go"
 )
 
 // workerFlags are the flags of `loadrun worker`.
 type workerFlags struct {
 	master, nats, name, token string
+	// wait is how long to keep trying to reach a master that is not up
+	// yet (workers may start first, as pods of a Deployment do).
+	wait time.Duration
 }
 
 // workerFlagSet is the flag set of `loadrun worker` (deploy/'s manifests
@@ -32,8 +37,9 @@ func workerFlagSet(w io.Writer) (*flag.FlagSet, *workerFlags) {
 	host, _ := os.Hostname()
 	fs.StringVar(&wf.name, "name", fmt.Sprintf("%s-%d", host, os.Getpid()), "this worker's name in the master's workers table")
 	fs.StringVar(&wf.token, "token", "", "the master's --token")
+	fs.DurationVar(&wf.wait, "connect-timeout", time.Minute, "how long to keep trying to reach a master that is not up yet (0: try once)")
 	fs.Usage = func() {
-		fmt.Fprintln(w, "Usage: loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET]")
+		fmt.Fprintln(w, "Usage: loadrun worker (--master HOST:PORT | --nats nats://HOST:PORT) [--name NAME] [--token SECRET] [--connect-timeout 1m]")
 		fs.PrintDefaults()
 	}
 	return fs, wf
@@ -60,8 +66,11 @@ func workerCmd(args []string, e env) int {
 	if url == "" {
 		url = "nats://" + wf.master
 	}
-	nc, err := cluster.Connect(url, wf.token, "loadrun worker "+wf.name)
-	if err != nil {
+	nc, err := connectMaster(url, wf, e)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(e.stderr, "Worker interrupted while waiting for the master.")
+		return exitFailed
+	} else if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun worker:", err)
 		return exitUsage
 	}
@@ -108,6 +117,32 @@ func workerCmd(args []string, e env) int {
 	default:
 		fmt.Fprintln(e.stderr, "loadrun worker:", err)
 		return exitFailed
+	}
+}
+
+// connectMaster connects to the master's NATS server at url, trying again
+// every second while nothing answers there, for up to wf.wait or until
+// Ctrl-C. A refused token or another error ends it at once.
+func connectMaster(url string, wf *workerFlags, e env) (*nats.Conn, error) {
+	deadline := time.Now().Add(wf.wait)
+	said := false
+	for {
+		nc, err := cluster.Connect(url, wf.token, "loadrun worker "+wf.name)
+		if err == nil || !errors.Is(err, cluster.ErrNoServer) || !time.Now().Before(deadline) {
+			if err != nil && said {
+				err = fmt.Errorf("%w; gave up after --connect-timeout %s", err, wf.wait)
+			}
+			return nc, err
+		}
+		if !said {
+			fmt.Fprintf(e.stderr, "Worker %s waiting for the master at %s (trying every second for up to %s)\n", wf.name, url, wf.wait)
+			said = true
+		}
+		select {
+		case <-e.signals:
+			return nil, fmt.Errorf("interrupted while waiting for the master: %w", context.Canceled)
+		case <-time.After(time.Second):
+		}
 	}
 }
 
