@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,7 +94,16 @@ func TestDockerfileBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"FROM scratch", "ENTRYPOINT [\"/loadrun\"]", "EXPOSE 4222"} {
+	for _, line := range []string{
+		"FROM scratch",
+		"ENTRYPOINT [\"/loadrun\"]",
+		"EXPOSE 4222",
+		// Workers write the shipped files to a temporary folder.
+		"COPY --from=build /tmp /tmp",
+		// Go reads the system's CA bundle from here: without it no https
+		// target verifies.
+		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+	} {
 		if !bytes.Contains(df, []byte(line)) {
 			t.Errorf("deploy/Dockerfile has no %q", line)
 		}
@@ -246,5 +256,91 @@ func TestKubernetesManifest(t *testing.T) {
 	}
 	if wf.token != mf.token {
 		t.Errorf("worker --token %q, master --token %q: they must be the same secret", wf.token, mf.token)
+	}
+}
+
+// TestScratchImage runs a worker as the image does: the binary alone in an
+// otherwise empty root (the Dockerfile's final stage: /loadrun, /tmp and
+// the CA bundle), as user 65534, joined to a master outside. It gets the
+// scenario shipped into its /tmp and runs its share of the test. Needs
+// root for chroot (CI runs as root).
+func TestScratchImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs several processes")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	chroot, err := exec.LookPath("chroot")
+	if err != nil {
+		t.Skip("no chroot command")
+	}
+	bin := buildLoadrun(t)
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile := func(from, to string, mode os.FileMode) {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile(bin, filepath.Join(root, "loadrun"), 0o755)
+	if err := os.Mkdir(filepath.Join(root, "tmp"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(root, "tmp"), 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("/etc/ssl/certs/ca-certificates.crt"); err == nil {
+		copyFile("/etc/ssl/certs/ca-certificates.crt", filepath.Join(root, "etc", "ssl", "certs", "ca-certificates.crt"), 0o644)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "image.yaml")
+	copyFile(writeScenario(t, "image.yaml", `
+name: image
+users:
+  - name: U
+    tasks: [{steps: [{use: row}, {request: {url: "/?user=${row.user}"}}]}]
+data:
+  row: {file: accounts.csv, mode: cycle}
+`), file, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte("user\nann\nbob\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "summary.json")
+	master := startProc(t, bin, "master", "master", file, "--demo", "--expect-workers", "1", "--bind", "127.0.0.1:0", "-u", "2", "-n", "30", "-q", "--json", out)
+	addr := master.await(t, listening, 20*time.Second)
+	worker := startProc(t, chroot, "worker in a scratch root", "--userspec=65534:65534", root, "/loadrun", "worker", "--master", addr, "--name", "scratch")
+	select {
+	case <-master.done:
+	case <-worker.done:
+		if worker.code != exitOK {
+			t.Fatalf("the worker in a scratch root failed: exit %d\n%s", worker.code, worker.stderr.String())
+		}
+	}
+	if code := master.wait(t, distLimit); code != exitOK {
+		t.Fatalf("master: exit %d\n%s\nworker:\n%s", code, master.stderr.String(), worker.stderr.String())
+	}
+	if code := worker.wait(t, 20*time.Second); code != exitOK {
+		t.Fatalf("worker: exit %d\n%s", code, worker.stderr.String())
+	}
+	var s summary
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Aggregated.Requests != 30 || s.Aggregated.Failures != 0 {
+		t.Errorf("the worker in the scratch root made %d requests, %d failed; want 30, 0", s.Aggregated.Requests, s.Aggregated.Failures)
 	}
 }
