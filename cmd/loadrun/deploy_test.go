@@ -308,6 +308,7 @@ func TestScratchImage(t *testing.T) {
 name: image
 users:
   - name: U
+    wait: {constant: 0s}
     tasks: [{steps: [{use: row}, {request: {url: "/?user=${row.user}"}}]}]
 data:
   row: {file: accounts.csv, mode: cycle}

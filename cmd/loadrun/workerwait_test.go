@@ -36,6 +36,7 @@ func TestWorkerWaitsForMaster(t *testing.T) {
 name: early
 users:
   - name: U
+    wait: {constant: 0s}
     tasks: [{steps: [{request: {url: /}}]}]
 `)
 	master := startProc(t, bin, "master", "master", file, "--demo", "--expect-workers", "1", "--bind", addr, "-u", "2", "-n", "20", "-q")
