@@ -5,19 +5,24 @@ import (
 	"time"
 )
 
-// An Executor decides when task iterations start and which user runs them;
-// users run them (one iteration: pick a task by weight, run its steps,
-// release its pool rows). The Runner owns everything else: users' lives
-// (on_start, on_stop, the stop timeout), statistics, rendezvous, the -n and
-// -t bounds and the end of the run.
+// An Executor decides when task iterations start and which user runs
+// them; users run them (one iteration: pick a task by weight, run its
+// steps, release its pool rows: vuser.iterate). The Runner owns everything
+// else: users' lives (on_start, on_stop, the stop timeout), statistics,
+// rendezvous and the population barriers count, the -n and -t bounds and
+// the end of the run. Every run has one, started by Runner.Start (or
+// StartSplit, StartShape) in its own goroutine:
 //
-// The closed model (Locust's: users spawned at a rate, each looping over
-// its tasks with think times or pacing) is the Runner's built-in executor,
-// used when Options.Executor is nil; its spawn schedule is Ramp, a pure
-// function of elapsed time. An open model (iterations arriving at a rate
-// whatever the users are doing) or a master driving workers implements
-// Executor: it starts users with Driver.NewUser and hands each iteration to
-// an idle one with User.Offer, on a schedule of its own.
+//   - the closed model (closedModel, engine/closed.go; Locust's), when
+//     Options.Executor is nil: users started along a Ramp, a pure function
+//     of elapsed time, each looping over its tasks with its think times or
+//     pacing (Driver.startLocked); SetUsers and SetSplit change its users
+//     mid-run, closed-model stages (StartShape) change them on schedule;
+//   - the open model (openModel, engine/open.go), for an open-model shape:
+//     arrivals on the shape's schedule, each handed to an idle user with
+//     User.OfferDue, users made with Driver.NewUserFor up to max_users;
+//   - Options.Executor: an executor of the caller's, on the same Driver
+//     methods as the open model.
 type Executor interface {
 	// Run drives the run. The Runner calls it once, in its own goroutine,
 	// when the run starts; Run returns when d.Stopping() is closed or when
@@ -26,14 +31,17 @@ type Executor interface {
 	Run(d *Driver)
 }
 
-// Driver is a run as an executor sees it. Its methods are safe for
-// concurrent use.
+// Driver is a run as an executor sees it. Its exported methods are safe
+// for concurrent use; its unexported ones, named …Locked, are the closed
+// model's and need the Runner's mu held.
 type Driver struct {
 	r *Runner
 	// Users and Rate are what Runner.Start was given (an executor may read
 	// them as a cap on users or a default rate, or ignore them).
 	Users int
 	Rate  float64
+	// split is StartSplit's count of users per type, nil for Start.
+	split []int
 }
 
 // Elapsed is the time since the run started: schedules are functions of it.
@@ -69,11 +77,12 @@ func (d *Driver) Sleep(at time.Duration) bool {
 func (d *Driver) UserTypes() int { return len(d.r.plan.users) }
 
 // Split divides n users between the user types by weight, exactly (8 users
-// at 3:1 are 6 and 2).
+// at 3:1 are 6 and 2); a run begun with StartSplit gets its split instead.
 func (d *Driver) Split(n int) []int {
-	d.r.mu.Lock()
-	defer d.r.mu.Unlock()
-	return d.r.targets(n)
+	if d.split != nil {
+		return append([]int(nil), d.split...)
+	}
+	return splitUsers(d.r.plan, n)
 }
 
 // NewUser starts a user of type kind that runs its on_start now and then
@@ -156,3 +165,55 @@ func (h *User) Stop() {
 
 // Done is closed when the user has ended.
 func (h *User) Done() <-chan struct{} { return h.u.done }
+
+// The methods below are the closed model's (closedModel): they read and
+// change the run's users with the Runner's mu held, so that a change of
+// users is one step for every reader of the run (State, Users, Alive).
+
+// stoppingLocked reports whether the run is ending.
+func (d *Driver) stoppingLocked() bool { return d.r.state >= Stopping }
+
+// runningLocked is the number of users running and not asked to stop.
+func (d *Driver) runningLocked() int { return len(d.r.users) }
+
+// runningOfLocked is runningLocked for user type kind.
+func (d *Driver) runningOfLocked(kind int) int { return d.r.byKind[kind] }
+
+// liveLocked is the number of user goroutines that have not exited (users
+// asked to stop that are finishing their iteration included).
+func (d *Driver) liveLocked() int { return len(d.r.live) }
+
+// mixLocked is the running users per type, for the log.
+func (d *Driver) mixLocked() string { return d.r.mixLocked() }
+
+// expectLocked tells the run whether the executor is still starting users
+// (the run's state is Spawning, else Running) and how many it will still
+// start: Alive counts them, so that barriers do not release groups short
+// during a ramp-up, and each user it then starts is one of them.
+func (d *Driver) expectLocked(spawning bool, pending int) {
+	r := d.r
+	if r.state >= Stopping {
+		return
+	}
+	r.state = Running
+	if spawning {
+		r.state = Spawning
+	}
+	if delta := pending - r.pending; delta != 0 {
+		r.pending = pending
+		r.addPopulation(int64(delta))
+		r.populationChanged()
+	}
+}
+
+// startLocked starts a closed-model user of type kind: on_start, then
+// iterations back to back with its task's waits or pacing (vuser.loop)
+// until it is asked to stop.
+func (d *Driver) startLocked(kind int) {
+	r := d.r
+	r.addUserLocked(r.newUserLocked(kind))
+}
+
+// stopNewestLocked asks the most recently started users of each type
+// beyond want[type] to stop after their iteration.
+func (d *Driver) stopNewestLocked(want []int) { d.r.stopNewestLocked(want) }

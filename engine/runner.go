@@ -54,7 +54,8 @@ type Options struct {
 	Dial httpclient.DialFunc
 	// Executor, when set, decides when task iterations start and which user
 	// runs them instead of the closed model (users looping with waits, spawned
-	// at a rate): see Executor. Start's users and rate are handed to it.
+	// at a rate): see Executor. Start's users and rate are handed to it, and
+	// SetUsers is refused.
 	Executor Executor
 	// Barrier, when set, makes the barrier of each rendezvous instead of a
 	// local one (a distributed master's barrier spans every worker). A
@@ -131,9 +132,12 @@ func (s State) String() string {
 	return [...]string{"ready", "spawning", "running", "stopping", "stopped"}[s]
 }
 
-// Runner runs a compiled plan: it spawns and stops virtual users, ends the
-// run on time, iterations or request, and hands out statistics. The CLI,
-// the web UI and a distributed worker all drive a run through it.
+// Runner runs a compiled plan: its executor (the closed model unless
+// Options.Executor or an open-model shape names another) decides when
+// iterations start and which user runs them; the Runner starts and stops
+// the virtual users it asks for, ends the run on time, iterations or
+// request, and hands out statistics. The CLI, the web UI and a distributed
+// worker all drive a run through it.
 type Runner struct {
 	plan   *Plan
 	opts   Options
@@ -150,21 +154,18 @@ type Runner struct {
 
 	mu     sync.Mutex
 	state  State
-	users  []*vuser // live users, in spawn order
-	byKind []int    // live users per user type
-	// quit counts, per user type, users that ended by themselves (stop-user,
-	// an exhausted pool) since the last Start or SetUsers. The spawner counts
-	// them against the target: replacing them would spawn users without end.
-	quit     []int
-	target   int
-	rate     float64
-	spawnGen int
-	nextID   int
-	reason   string
-	started  time.Time
-	ended    time.Time
-	shape    *Shape     // the load shape followed (StartShape), nil for Start
-	open     *openModel // the open model's executor, nil in the closed model
+	users  []*vuser // running users (not asked to stop), in start order
+	byKind []int    // running users per user type
+	nextID int
+	reason string
+	// exec decides when iterations start and which user runs them;
+	// driver is the run as exec sees it (made by Start).
+	exec    Executor
+	driver  *Driver
+	started time.Time
+	ended   time.Time
+	shape   *Shape     // the load shape followed (StartShape), nil for Start
+	open    *openModel // the open model's executor, nil in the closed model
 
 	// population is what Alive reports: users running and not asked to
 	// stop, plus the pending ones. It is ONE atomic, changed in one step
@@ -173,7 +174,8 @@ type Runner struct {
 	// showed as counted twice (or not at all) in between, and a percent
 	// group arriving at that instant needed one user too many.
 	population atomic.Int64
-	// pending is how many users the spawner will still start (under mu).
+	// pending is how many users the executor said it will still start
+	// (Driver.expectLocked; under mu).
 	pending int
 	// onPopulation, when set (by tests), sees every value population
 	// takes, in order; it is called with mu held, except from Debug.
@@ -186,9 +188,6 @@ type Runner struct {
 	barriers []rendezvous.Barrier // by the index rendezvous steps hold
 	// lifecycle is the barriers that want population changes and the end.
 	lifecycle []barrierLifecycle
-	// split, when set by StartSplit, is the exact number of users per type
-	// (a master's split across workers) instead of the split by weight.
-	split []int
 	// stopping is closed when the run moves to Stopping.
 	stopping chan struct{}
 	done     chan struct{}
@@ -218,9 +217,12 @@ func NewRunner(plan *Plan, opts Options) *Runner {
 		ctx:    ctx,
 		cancel: cancel,
 		byKind: make([]int, len(plan.users)),
-		quit:   make([]int, len(plan.users)),
+		exec:   opts.Executor,
 		done:   make(chan struct{}),
 		live:   map[int]*vuser{},
+	}
+	if r.exec == nil {
+		r.exec = newClosedModel(len(plan.users), nil)
 	}
 	r.httpOpts = httpOptions(plan, opts)
 	r.httpOpts.HTTP2 = opts.HTTP2
@@ -280,9 +282,31 @@ func (r *Runner) reportRendezvous(g rendezvous.Group) {
 	}
 }
 
+// userSetter is an Executor whose users the run sets (the closed model):
+// Start, StartSplit, SetUsers and SetSplit hand it their counts, and it
+// learns of users that ended by themselves. Its methods are called with
+// the Runner's mu held, so a change is in force when the call returns.
+type userSetter interface {
+	Executor
+	// setUsersLocked sets the users to users, split per type as split says
+	// (nil: by weight), new ones started at rate per second.
+	setUsersLocked(d *Driver, users int, split []int, rate float64)
+	// targetLocked is the number of users asked for.
+	targetLocked() int
+	// userQuitLocked counts a user of type kind that ended by itself.
+	userQuitLocked(kind int)
+}
+
 // Start begins the run: users are spawned at rate per second (0: all at
-// once) up to users.
+// once) up to users. With Options.Executor, users and rate are the
+// executor's to read (Driver.Users, Driver.Rate).
 func (r *Runner) Start(users int, rate float64) error {
+	return r.start(users, nil, rate)
+}
+
+// start begins the run with users users (perType of each type when not
+// nil) at rate per second, and starts the executor.
+func (r *Runner) start(users int, perType []int, rate float64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state != Ready {
@@ -297,21 +321,21 @@ func (r *Runner) Start(users int, rate float64) error {
 	r.started = time.Now()
 	r.stats = stats.New(r.started, statsShards())
 	r.stats.OrderChecks(r.plan.checkOrder())
-	r.state = Spawning
+	r.state = Running
 	go r.tick()
 	if r.opts.RunTime > 0 {
 		time.AfterFunc(r.opts.RunTime, func() { r.endRun("run time reached") })
 	}
-	if ex := r.opts.Executor; ex != nil {
-		r.state = Running
-		d := &Driver{r: r, Users: users, Rate: rate}
-		go func() {
-			ex.Run(d)
-			r.endRun("schedule finished")
-		}()
-		return nil
+	ex := r.exec
+	d := &Driver{r: r, Users: users, Rate: rate, split: perType}
+	r.driver = d
+	if us, ok := ex.(userSetter); ok {
+		us.setUsersLocked(d, users, perType, rate)
 	}
-	r.setUsersLocked(users, rate)
+	go func() {
+		ex.Run(d)
+		r.endRun("schedule finished")
+	}()
 	return nil
 }
 
@@ -320,42 +344,32 @@ func (r *Runner) Start(users int, rate float64) error {
 // computes the split across its workers so that the whole matches the
 // weights. Users are spawned at rate per second, types interleaved.
 func (r *Runner) StartSplit(perType []int, rate float64) error {
+	total, err := r.checkSplit(perType)
+	if err != nil {
+		return err
+	}
+	return r.start(total, append([]int(nil), perType...), rate)
+}
+
+// checkSplit checks a count of users per type and returns their total.
+func (r *Runner) checkSplit(perType []int) (int, error) {
 	if len(perType) != len(r.plan.users) {
-		return fmt.Errorf("%d user counts for %d user types", len(perType), len(r.plan.users))
+		return 0, fmt.Errorf("%d user counts for %d user types", len(perType), len(r.plan.users))
 	}
 	total := 0
 	for i, n := range perType {
 		if n < 0 {
-			return fmt.Errorf("user type %d: users must be 0 or more, not %d", i, n)
+			return 0, fmt.Errorf("user type %d: users must be 0 or more, not %d", i, n)
 		}
 		total += n
 	}
-	r.mu.Lock()
-	r.split = append([]int(nil), perType...)
-	r.mu.Unlock()
-	return r.Start(total, rate)
+	return total, nil
 }
 
 // SetUsers changes the number of users mid-run; new users are spawned at
 // rate per second, surplus users stop after their current task iteration.
 func (r *Runner) SetUsers(users int, rate float64) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.state == Ready {
-		return errors.New("the run has not started")
-	}
-	if r.state >= Stopping {
-		return errors.New("the run is stopping")
-	}
-	if users < 0 {
-		return fmt.Errorf("users must be 0 or more, not %d", users)
-	}
-	if r.opts.Executor != nil {
-		return errors.New("this run's executor decides its users")
-	}
-	r.split = nil // a new count is split by weight again
-	r.setUsersLocked(users, rate)
-	return nil
+	return r.setUsers(users, nil, rate)
 }
 
 // SetSplit changes the users mid-run to exactly perType[i] of user type i:
@@ -363,151 +377,36 @@ func (r *Runner) SetUsers(users int, rate float64) error {
 // a type stop after their current iteration; missing ones are spawned at
 // rate per second.
 func (r *Runner) SetSplit(perType []int, rate float64) error {
-	if len(perType) != len(r.plan.users) {
-		return fmt.Errorf("%d user counts for %d user types", len(perType), len(r.plan.users))
+	total, err := r.checkSplit(perType)
+	if err != nil {
+		return err
 	}
-	total := 0
-	for i, n := range perType {
-		if n < 0 {
-			return fmt.Errorf("user type %d: users must be 0 or more, not %d", i, n)
-		}
-		total += n
-	}
+	return r.setUsers(total, append([]int(nil), perType...), rate)
+}
+
+// setUsers hands a new count of users to the executor, if it takes one.
+func (r *Runner) setUsers(users int, perType []int, rate float64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	us, ok := r.exec.(userSetter)
 	switch {
 	case r.state == Ready:
 		return errors.New("the run has not started")
 	case r.state >= Stopping:
 		return errors.New("the run is stopping")
-	case r.opts.Executor != nil:
+	case users < 0:
+		return fmt.Errorf("users must be 0 or more, not %d", users)
+	case !ok:
 		return errors.New("this run's executor decides its users")
 	}
-	r.split = append([]int(nil), perType...)
-	r.setUsersLocked(total, rate)
+	us.setUsersLocked(r.driver, users, perType, rate)
 	return nil
-}
-
-func (r *Runner) setUsersLocked(users int, rate float64) {
-	r.target, r.rate = users, rate
-	r.spawnGen++
-	clear(r.quit)
-	if len(r.users) > users {
-		r.trimLocked(users)
-	}
-	if len(r.users) < users {
-		r.state = Spawning
-		go r.spawn(r.spawnGen)
-	} else {
-		r.state = Running
-	}
-	r.updatePendingLocked()
 }
 
 // statsShards is how many recorders users spread over: enough that users
 // on different cores rarely share one, and few enough that each request
 // row's histograms (one per shard) stay small on many-core machines.
 func statsShards() int { return min(4*runtime.GOMAXPROCS(0), 16) }
-
-// updatePendingLocked keeps Alive's count of users still to be spawned.
-func (r *Runner) updatePendingLocked() {
-	n := 0
-	if r.state == Spawning {
-		n = max(0, r.target-len(r.users)-r.quitLocked())
-	}
-	if delta := n - r.pending; delta != 0 {
-		r.pending = n
-		r.addPopulation(int64(delta))
-		r.populationChanged()
-	}
-}
-
-// targets splits n users between user types: a split given to
-// StartSplit as it is, else fixed counts first, then by weight, exactly
-// (see splitUsers).
-func (r *Runner) targets(n int) []int {
-	if r.split != nil {
-		return append([]int(nil), r.split...)
-	}
-	return splitUsers(r.plan, n)
-}
-
-// nextKind picks the user type of the next spawn: the one furthest behind
-// its share of the users spawned so far, so types are interleaved.
-func (r *Runner) nextKindLocked() int {
-	want := r.targets(r.target)
-	best, bestGap := -1, 0.0
-	for i := range want {
-		have := r.byKind[i] + r.quit[i]
-		if have >= want[i] {
-			continue
-		}
-		gap := float64(want[i]-have) / float64(want[i])
-		if best < 0 || gap > bestGap {
-			best, bestGap = i, gap
-		}
-	}
-	return best
-}
-
-// spawn is the closed model's spawner: it starts the users missing from
-// the target on a Ramp schedule, interleaving user types, until the target
-// is reached, SetUsers starts another ramp (gen changed) or the run ends.
-func (r *Runner) spawn(gen int) {
-	start := time.Now()
-	r.mu.Lock()
-	ramp := Ramp{Users: max(0, r.target-len(r.users)-r.quitLocked()), Rate: r.rate}
-	r.mu.Unlock()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	started := 0
-	for {
-		n, next, more := ramp.Started(time.Since(start))
-		for ; started < n || !more; started++ {
-			r.mu.Lock()
-			if r.spawnGen != gen || r.state >= Stopping {
-				r.mu.Unlock()
-				return
-			}
-			kind := -1
-			if len(r.users)+r.quitLocked() < r.target {
-				kind = r.nextKindLocked()
-			}
-			if kind < 0 {
-				r.state = Running
-				r.updatePendingLocked()
-				mix, running, target := r.mixLocked(), len(r.live), r.target
-				r.mu.Unlock()
-				if r.shape == nil { // a shape's stages change users too often to log each
-					r.logf("all users spawned: %s (%d total)", mix, running)
-				}
-				if running == 0 && target > 0 {
-					r.endRun("all users finished")
-				}
-				return
-			}
-			r.startUserLocked(kind)
-			r.mu.Unlock()
-		}
-		if d := time.Until(start.Add(next)); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-r.ctx.Done():
-				return
-			}
-		}
-	}
-}
-
-// quitLocked is the number of users that ended by themselves.
-func (r *Runner) quitLocked() int {
-	n := 0
-	for _, e := range r.quit {
-		n += e
-	}
-	return n
-}
 
 func (r *Runner) mixLocked() string {
 	s := ""
@@ -520,18 +419,17 @@ func (r *Runner) mixLocked() string {
 	return s
 }
 
-// startUserLocked starts one of the spawner's pending users. The user was
-// already in Alive as pending and now is in it as running: the population
-// does not change, so a barrier reading it meanwhile sees the same count.
-func (r *Runner) startUserLocked(kind int) {
-	r.pending--
-	r.launchLocked(r.newUserLocked(kind))
-}
-
-// addUserLocked counts a user no spawner planned (an executor's) as alive
-// before its goroutine can reach a barrier, and starts it.
+// addUserLocked counts a new user in Alive before its goroutine can reach
+// a barrier, and starts it. A user the executor said was coming
+// (Driver.expectLocked) was already in Alive as pending and now is in it
+// as running: the population does not change, so a barrier reading it
+// meanwhile sees the same count.
 func (r *Runner) addUserLocked(u *vuser) {
-	r.addPopulation(1)
+	if r.pending > 0 {
+		r.pending--
+	} else {
+		r.addPopulation(1)
+	}
 	r.launchLocked(u)
 }
 
@@ -569,9 +467,9 @@ func (r *Runner) newUserLocked(kind int) *vuser {
 	return u
 }
 
-// trimLocked asks the most recently spawned surplus users of each type to stop.
-func (r *Runner) trimLocked(n int) {
-	want := r.targets(n)
+// stopNewestLocked asks the most recently started users of each type
+// beyond want[type] to stop, and lowers the population once for all.
+func (r *Runner) stopNewestLocked(want []int) {
 	have := append([]int(nil), r.byKind...)
 	stopped := 0
 	for i := len(r.users) - 1; i >= 0; i-- {
@@ -643,7 +541,9 @@ func (r *Runner) userExited(u *vuser) {
 	select {
 	case <-u.stop: // already removed when it was asked to stop
 	default:
-		r.quit[u.kind]++
+		if us, ok := r.exec.(userSetter); ok {
+			us.userQuitLocked(u.kind)
+		}
 		close(u.stop)
 		r.removeLocked(u)
 		r.addPopulation(-1)
@@ -651,7 +551,7 @@ func (r *Runner) userExited(u *vuser) {
 	}
 	u.cancel()
 	delete(r.live, u.id)
-	state, running, target := r.state, len(r.live), r.target
+	state, running, target := r.state, len(r.live), r.targetLocked()
 	r.mu.Unlock()
 	switch {
 	case state == Stopping && running == 0:
@@ -726,7 +626,6 @@ func (r *Runner) endRun(reason string) {
 	r.state = Stopping
 	close(r.stopping)
 	r.reason = reason
-	r.spawnGen++
 	// Every user is asked to stop before the population falls, in one
 	// step, and barriers are told once (see askStopLocked): a group that
 	// the fall releases (by shortfall), even one a user arriving meanwhile
@@ -782,11 +681,20 @@ func (r *Runner) Reason() string {
 	return r.reason
 }
 
-// Users is the number of users running now and the number asked for.
+// Users is the number of users running now and the number asked for (0
+// when the executor decides its users).
 func (r *Runner) Users() (running, target int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.users), r.target
+	return len(r.users), r.targetLocked()
+}
+
+// targetLocked is the number of users the executor was asked for.
+func (r *Runner) targetLocked() int {
+	if us, ok := r.exec.(userSetter); ok && r.state != Ready {
+		return us.targetLocked()
+	}
+	return 0
 }
 
 // Times are the start and (once stopped) end of the run.

@@ -71,16 +71,16 @@ func (r *Runner) StartShape(sh *Shape) error {
 	if open && sh.MaxUsers < 1 {
 		return fmt.Errorf("max_users must be 1 or more, not %d", sh.MaxUsers)
 	}
+	r.mu.Lock()
+	if r.state != Ready {
+		r.mu.Unlock()
+		return errors.New("the run has already started")
+	}
 	// A run time given (-t) overrides the schedule's length: a closed
 	// schedule then holds its last target. (The open model's executor
 	// ends the run when its schedule ends.)
 	if d := sh.Schedule.Duration(); !open && d != schedule.Forever && r.opts.RunTime <= 0 {
 		r.opts.RunTime = d
-	}
-	r.mu.Lock()
-	if r.state != Ready {
-		r.mu.Unlock()
-		return errors.New("the run has already started")
 	}
 	r.shape = sh
 	if open {
@@ -89,42 +89,17 @@ func (r *Runner) StartShape(sh *Shape) error {
 			seed = rand.Uint64()
 		}
 		r.open = newOpenModel(sh, r.plan, seed)
-		r.opts.Executor = r.open
+		r.exec = r.open
+	} else {
+		// The closed model applies each change of the schedule's users,
+		// all at once (the schedule itself is the ramp).
+		r.exec = newClosedModel(len(r.plan.users), sh.Schedule)
 	}
 	r.mu.Unlock()
 	if open {
 		return r.Start(0, 0)
 	}
-	if err := r.Start(sh.Schedule.Users(0), 0); err != nil {
-		return err
-	}
-	go r.followUsers(sh.Schedule)
-	return nil
-}
-
-// followUsers sets the users to the schedule's target at each time it
-// changes, all at once (the schedule itself is the ramp).
-func (r *Runner) followUsers(s *schedule.Schedule) {
-	start, _ := r.Times()
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	at := time.Duration(0)
-	for {
-		next, ok := s.NextUsersChange(at)
-		if !ok {
-			return
-		}
-		timer.Reset(time.Until(start.Add(next)))
-		select {
-		case <-timer.C:
-		case <-r.ctx.Done():
-			return
-		}
-		at = next
-		if r.SetUsers(s.Users(next), 0) != nil {
-			return // the run is stopping
-		}
-	}
+	return r.Start(sh.Schedule.Users(0), 0)
 }
 
 // ShapeStatus is where a shaped run is, for the live console.

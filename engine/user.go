@@ -203,39 +203,6 @@ func (u *vuser) driven(stopped bool) {
 	}
 }
 
-// loop is the closed model: iterations back to back, each followed by its
-// task's wait (think time or pacing), until the user is asked to stop.
-func (u *vuser) loop(stopped bool) {
-	var paceNext time.Time
-	for !stopped && !u.stopping() {
-		if !u.r.takeIteration() {
-			break
-		}
-		task, start, goOn := u.iterate()
-		if !goOn {
-			break
-		}
-		wait := task.wait
-		if wait == nil {
-			wait = u.plan.wait
-		}
-		if wait == nil {
-			wait = defaultWait
-		}
-		if wait.kind == scenario.WaitPacing {
-			var d time.Duration
-			d, paceNext = u.pace(task, wait.pacing, start, paceNext)
-			if !u.sleep(d) {
-				break
-			}
-			continue
-		}
-		if !u.sleep(wait.duration(u.rnd)) {
-			break
-		}
-	}
-}
-
 func (u *vuser) releaseAll() {
 	for _, hs := range [][]*datasource.Holder{u.taskHolders, u.holders} {
 		for i, h := range hs {
@@ -260,32 +227,6 @@ func (u *vuser) initVars() {
 		}
 		u.vars[a.name] = v
 	}
-}
-
-// pace keeps a fixed start-to-start interval. A user whose iteration ran
-// past its slot starts the next one late; one that missed whole slots
-// skips them (a closed-model user cannot send what it was stuck behind).
-// Both are counted: they are the delay that response times cannot show.
-func (u *vuser) pace(task *taskPlan, every time.Duration, start, next time.Time) (time.Duration, time.Time) {
-	if next.IsZero() {
-		next = start
-	}
-	next = next.Add(every)
-	now := time.Now()
-	if !now.After(next) {
-		u.rec.Pacing(task.name, 0, false)
-		return next.Sub(now), next
-	}
-	// Every whole slot that passed while the user was held back is a
-	// skipped iteration; the one that starts now is late by the whole delay.
-	// Counted arithmetically: a pacing far shorter than the work (1ns) has
-	// millions of slots per iteration, and a loop over them would spin.
-	late := now.Sub(next)
-	u.rec.PacingSkipped(task.name, int64(late/every))
-	u.rec.Pacing(task.name, late, false)
-	// Start now; the schedule restarts from here rather than bursting to
-	// catch up on the skipped slots.
-	return 0, now
 }
 
 func (u *vuser) runSteps(steps []step) result {
