@@ -52,29 +52,7 @@ type wirePhase struct {
 // the callers stay one expression per field.
 type histCodec struct{ err error }
 
-func (c *histCodec) enc(h *hdrhistogram.Histogram) []byte {
-	if h == nil || c.err != nil {
-		return nil
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		c.err = fmt.Errorf("encoding a histogram: %w", err)
-	}
-	return b
-}
-
-func (c *histCodec) dec(b []byte) *hdrhistogram.Histogram {
-	if len(b) == 0 || c.err != nil {
-		return nil
-	}
-	h, err := hdrhistogram.Decode(b)
-	if err != nil {
-		c.err = fmt.Errorf("decoding a histogram: %w", err)
-	}
-	return h
-}
-
-func (c *histCodec) encPacked(h *hdrhistogram.PackedHistogram) []byte {
+func (c *histCodec) enc(h *hdrhistogram.PackedHistogram) []byte {
 	if h == nil || c.err != nil {
 		return nil
 	}
@@ -85,7 +63,7 @@ func (c *histCodec) encPacked(h *hdrhistogram.PackedHistogram) []byte {
 	return b
 }
 
-func (c *histCodec) decPacked(b []byte) *hdrhistogram.PackedHistogram {
+func (c *histCodec) dec(b []byte) *hdrhistogram.PackedHistogram {
 	if len(b) == 0 || c.err != nil {
 		return nil
 	}
@@ -100,7 +78,7 @@ func (c *histCodec) entry(e *stats.Entry) *wireEntry {
 	if e == nil {
 		return nil
 	}
-	w := &wireEntry{Entry: *e, Hist: c.encPacked(e.Hist)}
+	w := &wireEntry{Entry: *e, Hist: c.enc(e.Hist)}
 	w.Entry.Hist = nil
 	return w
 }
@@ -110,7 +88,7 @@ func (c *histCodec) unentry(w *wireEntry) *stats.Entry {
 		return nil
 	}
 	e := w.Entry
-	e.Hist = c.decPacked(w.Hist)
+	e.Hist = c.dec(w.Hist)
 	return &e
 }
 

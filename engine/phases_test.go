@@ -68,8 +68,8 @@ func phaseOf(t *testing.T, s *stats.Snapshot, path string) *stats.PhaseEntry {
 
 // median is a phase histogram's 50th percentile (highest equivalent
 // value: never below the true median).
-func median(h *hdrhistogram.Histogram) time.Duration {
-	return time.Duration(h.ValueAtQuantile(50)) * time.Microsecond
+func median(h *hdrhistogram.PackedHistogram) time.Duration {
+	return time.Duration(h.ValueAtPercentile(50)) * time.Microsecond
 }
 
 // TestPhasesOnRealServers runs the scenario over plain HTTP and over TLS

@@ -300,27 +300,14 @@ func entryToJSON(e *stats.Entry, el time.Duration, err *error) *entryJSON {
 		CurrentRPS: Finite(e.CurrentRPS), CurrentFailPerSec: Finite(e.CurrentFailPerSec),
 		AvgMs: avgMs(e), MinMs: ms(e.MinTime), MaxMs: ms(e.MaxTime), MedianMs: ms(e.Median()),
 		PercentilesMs: pct, AvgContentBytes: e.AvgContentBytes(), ContentBytes: e.ContentBytes,
-		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodePacked(e.Hist, err),
+		TotalTimeNs: int64(e.SumTime), OutOfRange: e.OutOfRange, Unsent: e.Unsent, Histogram: encodeHist(e.Hist, err),
 	}
 }
 
 // encodeHist is the HdrHistogram V2 compressed encoding (already base64),
 // readable by every HdrHistogram implementation; "" for no histogram. The
 // first error is kept in *err so that the callers stay one expression each.
-func encodeHist(h *hdrhistogram.Histogram, err *error) string {
-	if h == nil {
-		return ""
-	}
-	b, e := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if e != nil && *err == nil {
-		*err = fmt.Errorf("encoding a histogram: %w", e)
-	}
-	return string(b)
-}
-
-// encodePacked is encodeHist for a sparse histogram: the same bytes as the
-// dense encoder writes for the same samples.
-func encodePacked(h *hdrhistogram.PackedHistogram, err *error) string {
+func encodeHist(h *hdrhistogram.PackedHistogram, err *error) string {
 	if h == nil {
 		return ""
 	}
@@ -348,17 +335,7 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 		return Run{}, nil, fmt.Errorf("the JSON summary has schema_version %d; this loadrun reads up to %d, a newer loadrun wrote it", sum.SchemaVersion, SchemaVersion)
 	}
 	var errs []error
-	decode := func(field, enc string) *hdrhistogram.Histogram {
-		if enc == "" {
-			return nil
-		}
-		h, err := hdrhistogram.Decode([]byte(enc))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: not an HDR histogram: %w", field, err))
-		}
-		return h
-	}
-	decodePacked := func(field, enc string) *hdrhistogram.PackedHistogram {
+	decode := func(field, enc string) *hdrhistogram.PackedHistogram {
 		if enc == "" {
 			return nil
 		}
@@ -375,10 +352,10 @@ func ReadJSON(r io.Reader) (Run, *stats.Snapshot, error) {
 			errs = append(errs, fmt.Errorf("requests[%d] is null", i))
 			continue
 		}
-		s.Entries = append(s.Entries, entryFromJSON(e, decodePacked(fmt.Sprintf("requests[%d].histogram", i), e.Histogram)))
+		s.Entries = append(s.Entries, entryFromJSON(e, decode(fmt.Sprintf("requests[%d].histogram", i), e.Histogram)))
 	}
 	if sum.Aggregated != nil {
-		s.Total = entryFromJSON(sum.Aggregated, decodePacked("aggregated.histogram", sum.Aggregated.Histogram))
+		s.Total = entryFromJSON(sum.Aggregated, decode("aggregated.histogram", sum.Aggregated.Histogram))
 	} else {
 		s.Total = total(s)
 	}

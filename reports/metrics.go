@@ -26,18 +26,18 @@ func avgMs(e *stats.Entry) float64 {
 
 // HistValue is a quantile of a histogram that holds plain numbers
 // (rendezvous group sizes), 0 when empty.
-func HistValue(h *hdrhistogram.Histogram, p float64) int64 {
+func HistValue(h *hdrhistogram.PackedHistogram, p float64) int64 {
 	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
 	if p >= 100 {
 		return h.Max()
 	}
-	return h.ValueAtQuantile(p)
+	return h.ValueAtPercentile(p)
 }
 
 // HistTime is a quantile of a histogram of microseconds.
-func HistTime(h *hdrhistogram.Histogram, p float64) time.Duration {
+func HistTime(h *hdrhistogram.PackedHistogram, p float64) time.Duration {
 	return time.Duration(HistValue(h, p)) * time.Microsecond
 }
 
@@ -134,7 +134,7 @@ func pad(s string, width int) string {
 }
 
 // HistMean is a histogram's mean, 0 when it is empty or not finite.
-func HistMean(h *hdrhistogram.Histogram) float64 {
+func HistMean(h *hdrhistogram.PackedHistogram) float64 {
 	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}

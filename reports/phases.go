@@ -51,7 +51,7 @@ func phaseRow(p *printer, e *stats.PhaseEntry, nameW int) {
 
 // phaseMs is a phase's percentile for the console, "-" when nothing was
 // measured: no connection opened is not a connect time of zero.
-func phaseMs(h *hdrhistogram.Histogram, q float64) string {
+func phaseMs(h *hdrhistogram.PackedHistogram, q float64) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
@@ -94,7 +94,7 @@ func phasesToJSON(phases []*stats.PhaseEntry, err *error) []phaseJSON {
 	return out
 }
 
-func phaseHistToJSON(h *hdrhistogram.Histogram, err *error) phaseHistJSON {
+func phaseHistToJSON(h *hdrhistogram.PackedHistogram, err *error) phaseHistJSON {
 	j := phaseHistJSON{Histogram: encodeHist(h, err)}
 	if h != nil {
 		j.Count = h.TotalCount()
@@ -105,7 +105,7 @@ func phaseHistToJSON(h *hdrhistogram.Histogram, err *error) phaseHistJSON {
 
 // phasesFromJSON rebuilds the phase entries; decode names a bad histogram
 // by its field.
-func phasesFromJSON(phases []phaseJSON, decode func(field, enc string) *hdrhistogram.Histogram) []*stats.PhaseEntry {
+func phasesFromJSON(phases []phaseJSON, decode func(field, enc string) *hdrhistogram.PackedHistogram) []*stats.PhaseEntry {
 	var out []*stats.PhaseEntry
 	for i, p := range phases {
 		field := func(phase string) string { return fmt.Sprintf("phases[%d].%s.histogram", i, phase) }

@@ -23,18 +23,14 @@ type acc struct {
 
 	errs   map[errKey]int64
 	checks map[checkKey]counts
-	pacing map[string]*PacingEntry
-	phases map[Key]*PhaseEntry
-	// pubPacing and pubPhases are the published copies of pacing and
-	// phases, reused by every snapshot until their row changes.
-	pubPacing map[string]*PacingEntry
-	pubPhases map[Key]*PhaseEntry
+	// pacing and phases are folded like rows: one per task or request
+	// name, whatever the number of shards.
+	pacing folded[string, *PacingEntry]
+	phases folded[Key, *PhaseEntry]
 
 	// What was folded since the last Tick: the interval it closes.
 	tickErrs   map[errKey]int64
 	tickChecks map[checkKey]counts
-	tickPacing map[string]*PacingEntry
-	tickPhases map[Key]*PhaseEntry
 
 	rates   map[Key]*rate
 	history history
@@ -65,14 +61,10 @@ func (a *acc) reset(start time.Time) {
 		tickScratch: newDenseHist(),
 		errs:        make(map[errKey]int64),
 		checks:      make(map[checkKey]counts),
-		pacing:      make(map[string]*PacingEntry),
-		phases:      make(map[Key]*PhaseEntry),
-		pubPacing:   make(map[string]*PacingEntry),
-		pubPhases:   make(map[Key]*PhaseEntry),
+		pacing:      newFolded(newPacingEntry),
+		phases:      newFolded(newPhaseEntry),
 		tickErrs:    make(map[errKey]int64),
 		tickChecks:  make(map[checkKey]counts),
-		tickPacing:  make(map[string]*PacingEntry),
-		tickPhases:  make(map[Key]*PhaseEntry),
 		rates:       make(map[Key]*rate),
 	}
 }
@@ -167,23 +159,10 @@ func (s *Stats) fold() {
 			*c = counts{}
 		}
 		for task, p := range sh.pacing {
-			if p.Iterations == 0 && p.Skipped == 0 {
-				continue
-			}
-			addPacing(s.pacing, p)
-			addPacing(s.tickPacing, p)
-			delete(s.pubPacing, task)
-			p.Iterations, p.Late, p.Skipped = 0, 0, 0
-			p.Lateness.Reset()
+			s.pacing.take(task, p)
 		}
 		for k, p := range sh.phases {
-			if p.Requests == 0 {
-				continue
-			}
-			addPhases(s.phases, p)
-			addPhases(s.tickPhases, p)
-			delete(s.pubPhases, k)
-			p.reset()
+			s.phases.take(k, p)
 		}
 		sh.mu.Unlock()
 	}
@@ -200,8 +179,11 @@ func (s *Stats) row(k Key) *row {
 
 // absorb adds each row's pending samples to its cumulative row (a new,
 // immutable Entry: the published one may be read meanwhile) and to its
-// interval, and the same for the Aggregated histogram. s.mu is held.
+// interval, and the same for the Aggregated histogram, pacing and phases.
+// s.mu is held.
 func (s *Stats) absorb() {
+	s.pacing.absorb()
+	s.phases.absorb()
 	changed := false
 	for _, r := range s.rows {
 		p := r.pending
@@ -216,7 +198,10 @@ func (s *Stats) absorb() {
 		p.Hist.MergeInto(s.foldScratch)
 		p.Hist.MergeInto(s.tickScratch)
 		if r.tick == nil {
-			r.tick = &Entry{Key: p.Key, Hist: newHist()}
+			// The pending samples become the interval's: no copy, and no
+			// storage kept between folds beyond the shards' own.
+			r.tick, r.pending = p, &Entry{Key: p.Key, Hist: newHist()}
+			continue
 		}
 		r.tick.add(p)
 		p.Hist.Reset()
@@ -278,18 +263,14 @@ func (s *Stats) closeInterval(now time.Time, secs float64) *Snapshot {
 	for k, c := range s.tickChecks {
 		iv.Checks = append(iv.Checks, &CheckEntry{Request: k.request, Name: k.name, Pass: c.requests, Fail: c.failures})
 	}
-	for _, p := range s.tickPacing {
-		iv.Pacing = append(iv.Pacing, p)
-	}
+	iv.Pacing = s.pacing.takeTick()
 	s.tickScratch.Reset()
-	iv.Phases = phaseList(s.tickPhases)
+	iv.Phases = s.phases.takeTick()
 	s.rzMu.Lock()
 	iv.Rendezvous = s.rz.takeTick()
 	s.rzMu.Unlock()
 	s.tickErrs = make(map[errKey]int64)
 	s.tickChecks = make(map[checkKey]counts)
-	s.tickPacing = make(map[string]*PacingEntry)
-	s.tickPhases = make(map[Key]*PhaseEntry)
 
 	p := Point{
 		Time:       now,
@@ -334,7 +315,8 @@ func (s *Stats) publish(now time.Time) *Snapshot {
 		Entries:   make([]*Entry, 0, len(s.rows)),
 		Errors:    make([]*ErrorEntry, 0, len(s.errs)),
 		Checks:    make([]*CheckEntry, 0, len(s.checks)),
-		Pacing:    make([]*PacingEntry, 0, len(s.pacing)),
+		Pacing:    s.pacing.published(),
+		Phases:    s.phases.published(),
 		History:   s.history.points(),
 		CPU:       math.Float64frombits(s.cpuBits.Load()),
 		Saturated: s.saturated.Load(),
@@ -358,27 +340,6 @@ func (s *Stats) publish(now time.Time) *Snapshot {
 	for k, c := range s.checks {
 		snap.Checks = append(snap.Checks, &CheckEntry{Request: k.request, Name: k.name, Pass: c.requests, Fail: c.failures})
 	}
-	for task, p := range s.pacing {
-		pub := s.pubPacing[task]
-		if pub == nil {
-			pub = &PacingEntry{Task: task, Lateness: newDenseHist()}
-			pub.add(p)
-			s.pubPacing[task] = pub
-		}
-		snap.Pacing = append(snap.Pacing, pub)
-	}
-	if len(s.phases) > 0 {
-		snap.Phases = make([]*PhaseEntry, 0, len(s.phases))
-		for k, p := range s.phases {
-			pub := s.pubPhases[k]
-			if pub == nil {
-				pub = newPhaseEntry(k)
-				pub.add(p)
-				s.pubPhases[k] = pub
-			}
-			snap.Phases = append(snap.Phases, pub)
-		}
-	}
 	s.rzMu.Lock()
 	snap.Rendezvous = s.rz.published()
 	s.rzMu.Unlock()
@@ -389,97 +350,6 @@ func (s *Stats) publish(now time.Time) *Snapshot {
 
 func (c counts) plus(o counts) counts {
 	return counts{c.requests + o.requests, c.failures + o.failures}
-}
-
-func addPacing(m map[string]*PacingEntry, p *PacingEntry) {
-	c := m[p.Task]
-	if c == nil {
-		c = &PacingEntry{Task: p.Task, Lateness: newDenseHist()}
-		m[p.Task] = c
-	}
-	c.add(p)
-}
-
-func addPhases(m map[Key]*PhaseEntry, p *PhaseEntry) {
-	c := m[p.Key]
-	if c == nil {
-		c = newPhaseEntry(p.Key)
-		m[p.Key] = c
-	}
-	c.add(p)
-}
-
-// rzState is what the rendezvous points did: over the run, since the last
-// Tick, and the published copy (nil once something changed).
-type rzState struct {
-	cum  map[string]*RendezvousEntry
-	tick map[string]*RendezvousEntry
-	pub  []*RendezvousEntry
-}
-
-func (z *rzState) reset() {
-	*z = rzState{cum: make(map[string]*RendezvousEntry), tick: make(map[string]*RendezvousEntry)}
-}
-
-// Rendezvous records one released group of rendezvous name: its size, why it
-// was released and how long each of its users waited.
-func (s *Stats) Rendezvous(name string, size int, reason ReleaseReason, waits []time.Duration) {
-	s.rzMu.Lock()
-	defer s.rzMu.Unlock()
-	for _, m := range []map[string]*RendezvousEntry{s.rz.cum, s.rz.tick} {
-		e := m[name]
-		if e == nil {
-			e = &RendezvousEntry{Name: name, Sizes: newSizeHist(), Wait: newDenseHist()}
-			m[name] = e
-		}
-		e.record(size, reason, waits)
-	}
-	s.rz.pub = nil
-}
-
-func (e *RendezvousEntry) record(size int, reason ReleaseReason, waits []time.Duration) {
-	e.Groups++
-	switch reason {
-	case ReleaseByCount:
-		e.ByCount++
-	case ReleaseByTimeout:
-		e.ByTimeout++
-	default:
-		e.ByShortfall++
-	}
-	_ = e.Sizes.RecordValue(min(max(int64(size), 1), sizeHighest)) // clamped: cannot fail
-	for _, w := range waits {
-		us, _ := micros(w)
-		_ = e.Wait.RecordValue(us) // clamped: cannot fail
-	}
-}
-
-// published is a sorted copy of the run's rendezvous entries, made again
-// only after a group was released. rzMu is held.
-func (z *rzState) published() []*RendezvousEntry {
-	if z.pub == nil {
-		z.pub = make([]*RendezvousEntry, 0, len(z.cum))
-		for _, e := range z.cum {
-			c := *e
-			c.Sizes = e.Sizes.Clone()
-			c.Wait = e.Wait.Clone()
-			z.pub = append(z.pub, &c)
-		}
-		sortRendezvous(z.pub)
-	}
-	return z.pub
-}
-
-// takeTick hands over the entries of groups released since the last Tick.
-// rzMu is held.
-func (z *rzState) takeTick() []*RendezvousEntry {
-	out := make([]*RendezvousEntry, 0, len(z.tick))
-	for _, e := range z.tick {
-		out = append(out, e)
-	}
-	z.tick = make(map[string]*RendezvousEntry)
-	sortRendezvous(out)
-	return out
 }
 
 // addRec adds one shard's samples of the entry's row.
@@ -526,15 +396,6 @@ func (e *Entry) add(o *Entry) {
 	e.CurrentFailPerSec += o.CurrentFailPerSec
 	if o.Hist != nil {
 		e.Hist.Merge(o.Hist)
-	}
-}
-
-func (p *PacingEntry) add(o *PacingEntry) {
-	p.Iterations += o.Iterations
-	p.Late += o.Late
-	p.Skipped += o.Skipped
-	if o.Lateness != nil {
-		p.Lateness.Merge(o.Lateness)
 	}
 }
 
@@ -593,10 +454,6 @@ func sortChecks(c []*CheckEntry, rank map[checkKey]int) {
 	slices.SortStableFunc(c, func(a, b *CheckEntry) int {
 		return cmp.Or(cmp.Compare(pos(a), pos(b)), compareKeys(a.Request, b.Request), cmp.Compare(a.Name, b.Name))
 	})
-}
-
-func sortRendezvous(r []*RendezvousEntry) {
-	slices.SortFunc(r, func(a, b *RendezvousEntry) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 func compareKeys(a, b Key) int {

@@ -199,11 +199,11 @@ func TestMergeEqualsOneRecorder(t *testing.T) {
 		}
 	}
 	gp, wp := got.Pacing[0], want.Pacing[0]
-	if gp.Iterations != wp.Iterations || gp.Late != wp.Late || gp.Skipped != wp.Skipped || !gp.Lateness.Equals(wp.Lateness) {
+	if gp.Iterations != wp.Iterations || gp.Late != wp.Late || gp.Skipped != wp.Skipped || !sameHist(gp.Lateness, wp.Lateness) {
 		t.Errorf("pacing = %+v, want %+v", gp, wp)
 	}
 	gr, wr := got.Rendezvous[0], want.Rendezvous[0]
-	if gr.Groups != wr.Groups || gr.ByCount != wr.ByCount || !gr.Wait.Equals(wr.Wait) || !gr.Sizes.Equals(wr.Sizes) {
+	if gr.Groups != wr.Groups || gr.ByCount != wr.ByCount || !sameHist(gr.Wait, wr.Wait) || !sameHist(gr.Sizes, wr.Sizes) {
 		t.Errorf("rendezvous = %+v, want %+v", gr, wr)
 	}
 }

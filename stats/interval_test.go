@@ -27,7 +27,8 @@ func sameHist(a, b *hdrhistogram.PackedHistogram) bool {
 
 // TestIntervalsAddUpToTotal: the intervals published by each tick, merged
 // with Merge as a master does, equal the run's final snapshot exactly:
-// counts, exact times, histograms, errors, checks, pacing, rendezvous.
+// counts, exact times, histograms, errors, checks, pacing, phases,
+// rendezvous.
 func TestIntervalsAddUpToTotal(t *testing.T) {
 	s := New(t0, 4)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -52,6 +53,11 @@ func TestIntervalsAddUpToTotal(t *testing.T) {
 			}
 			r.Check(k, "status", errText == "")
 			r.Pacing("browse", time.Duration(rng.IntN(3))*time.Millisecond, rng.IntN(20) == 0)
+			if errText == "" {
+				r.Phases(k, PhaseTimes{Connect: time.Duration(rng.IntN(900)) * time.Microsecond, TLS: time.Millisecond,
+					Send: 10 * time.Microsecond, Wait: time.Duration(rng.ExpFloat64() * float64(15*time.Millisecond)),
+					Download: time.Duration(rng.IntN(5000)) * time.Microsecond, NewConn: i%10 == 0, NewTLS: i%20 == 0})
+			}
 		}
 		if tick%3 == 0 {
 			s.Rendezvous("pay", 3, ReleaseByCount, []time.Duration{time.Millisecond, 2 * time.Millisecond})
@@ -88,11 +94,30 @@ func TestIntervalsAddUpToTotal(t *testing.T) {
 		t.Errorf("checks: merged %v, want %v", derefs(merged.Checks), derefs(want.Checks))
 	}
 	gp, wp := merged.Pacing[0], want.Pacing[0]
-	if gp.Iterations != wp.Iterations || gp.Late != wp.Late || gp.Skipped != wp.Skipped || !gp.Lateness.Equals(wp.Lateness) {
+	if gp.Iterations != wp.Iterations || gp.Late != wp.Late || gp.Skipped != wp.Skipped || !sameHist(gp.Lateness, wp.Lateness) {
 		t.Errorf("pacing: merged %+v, want %+v", gp, wp)
 	}
+	if len(merged.Phases) != len(want.Phases) || len(want.Phases) != len(keys) {
+		t.Fatalf("%d phase rows, want %d (one per request)", len(merged.Phases), len(want.Phases))
+	}
+	for i, w := range append(want.Phases, want.PhasesTotal()) {
+		g := merged.PhasesTotal()
+		if i < len(want.Phases) {
+			g = merged.Phases[i]
+		}
+		if g.Key != w.Key || g.Requests != w.Requests || g.Conns != w.Conns || g.Handshakes != w.Handshakes {
+			t.Errorf("phases %v: merged %v %d/%d/%d, want %d/%d/%d", w.Key, g.Key, g.Requests, g.Conns, g.Handshakes,
+				w.Requests, w.Conns, w.Handshakes)
+		}
+		gh, wh := g.hists(), w.hists()
+		for j := range gh {
+			if !sameHist(gh[j], wh[j]) {
+				t.Errorf("phases %v: merged histogram %d differs", w.Key, j)
+			}
+		}
+	}
 	gr, wr := merged.Rendezvous[0], want.Rendezvous[0]
-	if gr.Groups != 4 || gr.Groups != wr.Groups || !gr.Wait.Equals(wr.Wait) || !gr.Sizes.Equals(wr.Sizes) {
+	if gr.Groups != 4 || gr.Groups != wr.Groups || !sameHist(gr.Wait, wr.Wait) || !sameHist(gr.Sizes, wr.Sizes) {
 		t.Errorf("rendezvous: merged %+v, want %+v (4 groups)", gr, wr)
 	}
 	if len(merged.History) != len(want.History) {
@@ -121,8 +146,15 @@ func TestLatestIsSharedAndImmutable(t *testing.T) {
 		t.Fatal("two reads between ticks returned different snapshots")
 	}
 	p99, count := first.Entry(getRoot).Percentile(99), first.Entry(getRoot).Hist.TotalCount()
+	r.Phases(getRoot, PhaseTimes{Wait: time.Millisecond, NewConn: true})
+	r.Pacing("browse", time.Millisecond, false)
+	s.Tick(t0.Add(time.Second))
+	second := s.Latest()
+	phaseWait, late := buckets(second.Phases[0].Wait), buckets(second.Pacing[0].Lateness)
 	for i := range 1000 {
 		s.Recorder(i).Request(getRoot, time.Second, 0, "boom")
+		s.Recorder(i).Phases(getRoot, PhaseTimes{Wait: time.Second, NewConn: true})
+		s.Recorder(i).Pacing("browse", time.Second, false)
 	}
 	s.Snapshot(t0.Add(time.Second))
 	s.Tick(t0.Add(2 * time.Second))
@@ -130,8 +162,21 @@ func TestLatestIsSharedAndImmutable(t *testing.T) {
 	if e.Requests != 1 || e.Hist.TotalCount() != count || e.Percentile(99) != p99 || first.Total.Requests != 1 || len(first.Errors) != 0 {
 		t.Errorf("published snapshot changed: %+v", e)
 	}
-	if got := s.Latest().Total.Requests; got != 1001 {
+	if p := second.Phases[0]; p.Requests != 1 || p.Conns != 1 || !slices.Equal(buckets(p.Wait), phaseWait) {
+		t.Errorf("published phases changed: %d requests, %d connections, wait %v, want 1, 1, %v", p.Requests, p.Conns, buckets(p.Wait), phaseWait)
+	}
+	if p := second.Pacing[0]; p.Iterations != 1 || p.Late != 1 || !slices.Equal(buckets(p.Lateness), late) {
+		t.Errorf("published pacing changed: %d iterations, %d late, lateness %v, want 1, 1, %v", p.Iterations, p.Late, buckets(p.Lateness), late)
+	}
+	latest := s.Latest()
+	if got := latest.Total.Requests; got != 1001 {
 		t.Errorf("next snapshot has %d requests, want 1001", got)
+	}
+	if p := latest.Phases[0]; p.Requests != 1001 || p.Wait.TotalCount() != 1001 {
+		t.Errorf("next snapshot has %d phase samples (%d waits), want 1001", p.Requests, p.Wait.TotalCount())
+	}
+	if p := latest.Pacing[0]; p.Late != 1001 || p.Lateness.TotalCount() != 1001 {
+		t.Errorf("next snapshot has %d late starts (%d lateness samples), want 1001", p.Late, p.Lateness.TotalCount())
 	}
 }
 

@@ -62,7 +62,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	for _, e := range slices.Concat(a.Rendezvous, b.Rendezvous) {
 		c := rz[e.Name]
 		if c == nil {
-			c = &RendezvousEntry{Name: e.Name, Sizes: newSizeHist(), Wait: newDenseHist()}
+			c = &RendezvousEntry{Name: e.Name, Sizes: newSizeHist(), Wait: newHist()}
 			rz[e.Name] = c
 			m.Rendezvous = append(m.Rendezvous, c)
 		}
@@ -81,7 +81,7 @@ func Merge(a, b *Snapshot) *Snapshot {
 	for _, e := range slices.Concat(a.Pacing, b.Pacing) {
 		c := pacing[e.Task]
 		if c == nil {
-			c = &PacingEntry{Task: e.Task, Lateness: newDenseHist()}
+			c = newPacingEntry(e.Task)
 			pacing[e.Task] = c
 			m.Pacing = append(m.Pacing, c)
 		}

@@ -9,12 +9,14 @@ import (
 
 // phaseDigits is the precision of the phase histograms. A phase breakdown
 // answers "where did the time go", for which 1% is plenty, and five
-// histograms per request row per shard at three digits would cost ten times
-// the memory of the response-time histogram they explain.
+// histograms per request row at three digits would cost several times the
+// memory of the response-time histogram they explain.
 const phaseDigits = 2
 
-func newPhaseHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(histLowest, histHighest, phaseDigits)
+// newPhaseHist is an empty phase histogram, in the sparse form rows use:
+// memory grows with the buckets in use.
+func newPhaseHist() *hdrhistogram.PackedHistogram {
+	return hdrhistogram.NewPacked(histLowest, histHighest, phaseDigits)
 }
 
 // PhaseTimes is where the time of one request went, as measured on the
@@ -53,11 +55,13 @@ type PhaseEntry struct {
 	// Handshakes is how many of those connections made a TLS handshake.
 	Handshakes int64
 
-	Connect  *hdrhistogram.Histogram
-	TLS      *hdrhistogram.Histogram
-	Send     *hdrhistogram.Histogram
-	Wait     *hdrhistogram.Histogram
-	Download *hdrhistogram.Histogram
+	// The histograms of a published snapshot are shared by later
+	// snapshots and must not be written.
+	Connect  *hdrhistogram.PackedHistogram
+	TLS      *hdrhistogram.PackedHistogram
+	Send     *hdrhistogram.PackedHistogram
+	Wait     *hdrhistogram.PackedHistogram
+	Download *hdrhistogram.PackedHistogram
 }
 
 func newPhaseEntry(k Key) *PhaseEntry {
@@ -111,7 +115,7 @@ func (e *PhaseEntry) add(o *PhaseEntry) {
 	e.Requests += o.Requests
 	e.Conns += o.Conns
 	e.Handshakes += o.Handshakes
-	for _, pair := range [...][2]*hdrhistogram.Histogram{
+	for _, pair := range [...][2]*hdrhistogram.PackedHistogram{
 		{e.Connect, o.Connect}, {e.TLS, o.TLS}, {e.Send, o.Send}, {e.Wait, o.Wait}, {e.Download, o.Download},
 	} {
 		if pair[1] != nil {
@@ -120,13 +124,31 @@ func (e *PhaseEntry) add(o *PhaseEntry) {
 	}
 }
 
-// reset empties the entry for the next interval, keeping its storage.
+// plus is a new entry holding e's and o's samples, its histograms sized to
+// fit; neither is changed.
+func (e *PhaseEntry) plus(o *PhaseEntry) *PhaseEntry {
+	c := newPhaseEntry(e.Key)
+	c.add(e)
+	c.add(o)
+	for _, h := range c.hists() {
+		h.Compact()
+	}
+	return c
+}
+
+func (e *PhaseEntry) hists() [5]*hdrhistogram.PackedHistogram {
+	return [...]*hdrhistogram.PackedHistogram{e.Connect, e.TLS, e.Send, e.Wait, e.Download}
+}
+
+// reset empties the entry for the next fold, keeping its storage.
 func (e *PhaseEntry) reset() {
 	e.Requests, e.Conns, e.Handshakes = 0, 0, 0
-	for _, h := range [...]*hdrhistogram.Histogram{e.Connect, e.TLS, e.Send, e.Wait, e.Download} {
+	for _, h := range e.hists() {
 		h.Reset()
 	}
 }
+
+func (e *PhaseEntry) empty() bool { return e.Requests == 0 }
 
 // PhasesTotal is every row's phases together under the Aggregated name, or
 // nil when no phases were recorded (the run did not ask for them).
@@ -139,20 +161,6 @@ func (s *Snapshot) PhasesTotal() *PhaseEntry {
 		t.add(e)
 	}
 	return t
-}
-
-// phaseList is byKey's entries in the Snapshot's order; nil when empty, so
-// a run without phases has none.
-func phaseList(byKey map[Key]*PhaseEntry) []*PhaseEntry {
-	if len(byKey) == 0 {
-		return nil
-	}
-	out := make([]*PhaseEntry, 0, len(byKey))
-	for _, e := range byKey {
-		out = append(out, e)
-	}
-	sortPhases(out)
-	return out
 }
 
 // mergePhases sums phase entries by key into new entries, sorted as

@@ -107,8 +107,8 @@ func TestPhasesMergeEqualsOne(t *testing.T) {
 			t.Errorf("%v: got %v %d/%d/%d, want %v %d/%d/%d", w.Key, g.Key, g.Requests, g.Conns, g.Handshakes,
 				w.Key, w.Requests, w.Conns, w.Handshakes)
 		}
-		if !g.Connect.Equals(w.Connect) || !g.TLS.Equals(w.TLS) || !g.Send.Equals(w.Send) ||
-			!g.Wait.Equals(w.Wait) || !g.Download.Equals(w.Download) {
+		if !sameHist(g.Connect, w.Connect) || !sameHist(g.TLS, w.TLS) || !sameHist(g.Send, w.Send) ||
+			!sameHist(g.Wait, w.Wait) || !sameHist(g.Download, w.Download) {
 			t.Errorf("%v: merged histograms differ from recording into one", w.Key)
 		}
 	}
@@ -145,14 +145,25 @@ func TestPhasesConcurrentAndReset(t *testing.T) {
 	}
 }
 
-// TestPhasesRecordingDoesNotAllocate: once a row has been seen, recording
-// its phases allocates nothing, as Request does not.
+// TestPhasesRecordingDoesNotAllocate: once a row (or paced task) has been
+// seen, recording its phases or pacing allocates nothing, as Request does
+// not, before and after a tick emptied the shard.
 func TestPhasesRecordingDoesNotAllocate(t *testing.T) {
-	r := New(t0, 2).Recorder(1)
+	s := New(t0, 2)
+	r := s.Recorder(1)
 	p := PhaseTimes{Connect: time.Millisecond, TLS: time.Millisecond, Wait: time.Millisecond, NewConn: true, NewTLS: true}
-	r.Phases(getRoot, p)
-	if got := testing.AllocsPerRun(100, func() { r.Phases(getRoot, p) }); got != 0 {
-		t.Errorf("recording phases allocates %v times per run, want 0", got)
+	record := func() {
+		r.Phases(getRoot, p)
+		r.Pacing("browse", 3*time.Millisecond, false)
+		r.PacingSkipped("browse", 2)
+	}
+	record()
+	if got := testing.AllocsPerRun(100, record); got != 0 {
+		t.Errorf("recording phases and pacing allocates %v times per run, want 0", got)
+	}
+	s.Tick(t0.Add(time.Second))
+	if got := testing.AllocsPerRun(100, record); got != 0 {
+		t.Errorf("after a tick, recording phases and pacing allocates %v times per run, want 0", got)
 	}
 }
 
@@ -167,5 +178,18 @@ func BenchmarkPhases(b *testing.B) {
 	for b.Loop() {
 		i++
 		r.Phases(k, PhaseTimes{Send: 5 * time.Microsecond, Wait: time.Duration(i&0xffff) * time.Microsecond, Download: 20 * time.Microsecond})
+	}
+}
+
+// BenchmarkPacing records one paced iteration's start, late one time in
+// four, from one goroutine.
+func BenchmarkPacing(b *testing.B) {
+	r := New(t0, 8).Recorder(0)
+	r.Pacing("browse", time.Millisecond, false)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		r.Pacing("browse", time.Duration(i&3*(i&0xffff))*time.Microsecond, false)
 	}
 }

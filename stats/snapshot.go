@@ -81,9 +81,9 @@ type RendezvousEntry struct {
 	ByTimeout   int64
 	ByShortfall int64
 	// Sizes is the distribution of released group sizes.
-	Sizes *hdrhistogram.Histogram
+	Sizes *hdrhistogram.PackedHistogram
 	// Wait is the distribution of how long users waited, in microseconds.
-	Wait *hdrhistogram.Histogram
+	Wait *hdrhistogram.PackedHistogram
 }
 
 // PacingEntry is how well a paced task kept its schedule. A closed-model
@@ -94,8 +94,10 @@ type PacingEntry struct {
 	Iterations int64
 	Late       int64
 	Skipped    int64
-	// Lateness of late starts, in microseconds.
-	Lateness *hdrhistogram.Histogram
+	// Lateness of late starts, in microseconds (3 significant digits).
+	// Lateness of a published snapshot is shared by later snapshots and
+	// must not be written.
+	Lateness *hdrhistogram.PackedHistogram
 }
 
 // Point is one second of the run, for charts and the stats history CSV.

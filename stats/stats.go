@@ -41,12 +41,14 @@ func newHist() *hdrhistogram.PackedHistogram {
 	return hdrhistogram.NewPacked(histLowest, histHighest, histDigits)
 }
 
+// newDenseHist is the dense form, for the two scratch sums of the
+// Aggregated row only: adding a row to it costs the row's own buckets.
 func newDenseHist() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, histDigits)
 }
 
-func newSizeHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(1, sizeHighest, histDigits)
+func newSizeHist() *hdrhistogram.PackedHistogram {
+	return hdrhistogram.NewPacked(1, sizeHighest, histDigits)
 }
 
 // micros converts a duration to whole microseconds for a histogram,
@@ -243,53 +245,6 @@ func (r *Recorder) Check(request Key, name string, ok bool) {
 	} else {
 		c.failures++
 	}
-	sh.mu.Unlock()
-}
-
-// Pacing records one scheduled start of a paced task. skipped is true when
-// the slot was dropped because the user was too far behind; otherwise the
-// iteration ran, late by late (0 when on time).
-func (r *Recorder) Pacing(task string, late time.Duration, skipped bool) {
-	sh := r.sh
-	sh.mu.Lock()
-	p := sh.pacing[task]
-	if p == nil {
-		p = &PacingEntry{Task: task, Lateness: newDenseHist()}
-		sh.pacing[task] = p
-	}
-	p.record(late, skipped)
-	sh.mu.Unlock()
-}
-
-func (p *PacingEntry) record(late time.Duration, skipped bool) {
-	switch {
-	case skipped:
-		p.Skipped++
-	case late > 0:
-		p.Iterations++
-		p.Late++
-		us, _ := micros(late)
-		_ = p.Lateness.RecordValue(us) // clamped: cannot fail
-	default:
-		p.Iterations++
-	}
-}
-
-// PacingSkipped records n slots of a paced task dropped at once because the
-// user was too far behind: counted, never looped over, so a pacing far
-// shorter than the work (1ns) costs one call, not one per slot.
-func (r *Recorder) PacingSkipped(task string, n int64) {
-	if n <= 0 {
-		return
-	}
-	sh := r.sh
-	sh.mu.Lock()
-	p := sh.pacing[task]
-	if p == nil {
-		p = &PacingEntry{Task: task, Lateness: newDenseHist()}
-		sh.pacing[task] = p
-	}
-	p.Skipped += n
 	sh.mu.Unlock()
 }
 

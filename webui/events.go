@@ -258,14 +258,8 @@ func rendezvousOf(r *stats.RendezvousEntry) rendezvousJSON {
 }
 
 // histMs is a percentile of a histogram of microseconds, in milliseconds.
-func histMs(h *hdrhistogram.Histogram, q float64) float64 {
-	if h == nil || h.TotalCount() == 0 {
-		return 0
-	}
-	if q >= 100 {
-		return float64(h.Max()) / 1000
-	}
-	return float64(h.ValueAtQuantile(q)) / 1000
+func histMs(h *hdrhistogram.PackedHistogram, q float64) float64 {
+	return float64(reports.HistTime(h, q)) / float64(time.Millisecond)
 }
 
 func msOrNull(d time.Duration, ok bool) *float64 {

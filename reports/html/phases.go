@@ -43,7 +43,7 @@ func buildPhase(e *stats.PhaseEntry) phaseRow {
 
 // phaseMs is a phase's percentile, "-" when nothing was measured: no
 // connection opened is not a connect time of zero.
-func phaseMs(h *hdrhistogram.Histogram, q float64) string {
+func phaseMs(h *hdrhistogram.PackedHistogram, q float64) string {
 	if h == nil || h.TotalCount() == 0 {
 		return "-"
 	}
