@@ -48,7 +48,7 @@ func newOpenModel(sh *Shape, plan *Plan, seed uint64) *openModel {
 func (o *openModel) Run(d *Driver) {
 	arrivals := o.sh.Schedule.Arrivals(o.sh.Process, o.seed)
 	start := d.r.started
-	for {
+	for n := int64(0); ; n++ {
 		at, ok := arrivals.Next()
 		if !ok {
 			// The run lasts its schedule, not until the last arrival.
@@ -57,18 +57,40 @@ func (o *openModel) Run(d *Driver) {
 			}
 			return
 		}
+		// The type is drawn for every arrival, another part's too, so that
+		// each part's arrivals get the types one run would give them.
+		kind := o.pick()
+		if o.sh.Take != nil && !o.sh.Take(n) {
+			// Another part's: the walk goes on, but never more than
+			// skipAhead ahead of the clock, so a part that takes nothing
+			// for a while neither spins nor asks Take about arrivals long
+			// before they fall due (what it takes may change meanwhile).
+			if at-skipAhead > d.Elapsed() && !d.Sleep(at-skipAhead) {
+				return
+			}
+			continue
+		}
 		if !d.Sleep(at) {
 			return
 		}
-		o.arrive(d, start.Add(at))
+		o.arrive(d, kind, start.Add(at))
 	}
 }
 
-// arrive runs one arrival due at due, or drops it.
-func (o *openModel) arrive(d *Driver, due time.Time) {
-	st := d.r.stats
-	// The first type whose cumulative weight is above a draw in [0, total).
+// skipAhead is how far ahead of the clock an open model that is one part
+// of a larger run may walk past the arrivals other parts run.
+const skipAhead = 100 * time.Millisecond
+
+// pick draws an arrival's user type by weight: the first type whose
+// cumulative weight is above a draw in [0, total).
+func (o *openModel) pick() int {
 	kind, _ := slices.BinarySearch(o.cum, o.rnd.IntN(o.cum[len(o.cum)-1])+1)
+	return kind
+}
+
+// arrive runs one arrival of user type kind due at due, or drops it.
+func (o *openModel) arrive(d *Driver, kind int, due time.Time) {
+	st := d.r.stats
 	users := o.users[kind]
 	for i := 0; i < len(users); i++ {
 		j := (o.next[kind] + i) % len(users)

@@ -19,6 +19,15 @@ type Shape struct {
 	Process schedule.Process
 	// MaxUsers bounds the open model's users.
 	MaxUsers int
+	// Take, when set, makes this run one part of an open-model run shared
+	// by several (a distributed master's workers): of the schedule's
+	// arrivals, numbered from 0 in order, this run runs only those for which
+	// Take(n) is true; the others are another part's, neither run nor
+	// counted here. Every part walks the same arrivals (same schedule,
+	// process and seed) and draws each one's user type in turn, so the
+	// parts together run exactly the arrivals, and types, of one run.
+	// Take is called from one goroutine, in arrival order.
+	Take func(n int64) bool
 }
 
 // Peak is the most users the shape runs at once: the highest stage
