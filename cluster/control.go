@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/loadrun/loadrun/schedule"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/nats-io/nats.go"
 )
@@ -33,14 +34,46 @@ func (m *Master) StartWith(users int, rate float64, runTime time.Duration) error
 		m.mu.Unlock()
 		return errors.New("no worker has joined")
 	}
+	if sh := m.cfg.Shape; sh.open() && sh.MaxUsers < m.liveLocked() {
+		n := m.liveLocked()
+		m.mu.Unlock()
+		return fmt.Errorf("max_users %d is less than the %d workers: each worker runs at least one of the users; give max_users %d or more, or fewer workers", sh.MaxUsers, n, n)
+	}
 	m.started = time.Now()
 	m.users, m.rate = users, rate
+	var follow *schedule.Schedule
+	if sh := m.cfg.Shape; sh != nil {
+		s := sh.Schedule
+		if sh.open() {
+			// The run time ends the schedule: each worker's part ends with
+			// it, after its last arrival on its own clock.
+			cp := *sh
+			cp.Schedule, runTime = cut(s, runTime), 0
+			m.shape = &cp
+			// The master walks the workers' arrivals, to deal them again
+			// from a given one when a worker is lost.
+			m.users, m.rate = sh.MaxUsers, 0
+			m.walk = cp.Schedule.Arrivals(sh.Process, sh.Seed)
+			m.walkAt, m.walkOK = m.walk.Next()
+		} else {
+			// Users follow the schedule, dealt all at once at each change;
+			// the run lasts the schedule unless -t says otherwise (the last
+			// target then holds), as in one process.
+			m.users, m.rate, follow = s.Users(0), 0, s
+			if runTime <= 0 && s.Duration() != schedule.Forever {
+				runTime = s.Duration()
+			}
+		}
+	}
 	if runTime > 0 {
 		m.runTimer = time.AfterFunc(runTime, func() { m.Stop("run time reached") })
 	}
 	m.mu.Unlock()
 	m.rdv.start(m.started)
 	m.rebalance("")
+	if follow != nil {
+		go m.follow(follow, m.started)
+	}
 	return nil
 }
 
@@ -48,6 +81,9 @@ func (m *Master) StartWith(users int, rate float64, runTime time.Duration) error
 func (m *Master) SetUsers(users int, rate float64) error {
 	if users < 0 {
 		return fmt.Errorf("users must be 0 or more, not %d", users)
+	}
+	if m.cfg.Shape != nil {
+		return errors.New("this run follows its load shape (stages or an arrival rate): its users cannot be set")
 	}
 	m.mu.Lock()
 	if m.started.IsZero() || m.stopping {
@@ -73,13 +109,16 @@ func (m *Master) rebalance(why string) {
 			live = append(live, w)
 		}
 	}
-	split := Split(m.users, m.cfg.Weights, len(live))
-	type send struct {
-		name string
-		c    control
-	}
 	var out []send
+	if m.cfg.Shape.open() {
+		out = m.dealArrivalsLocked(live)
+		live = nil
+	}
+	split := Split(m.users, m.cfg.Weights, m.cfg.Fixed, len(live))
 	for i, w := range live {
+		if m.cfg.Shape != nil && why == "" && w.gen > 0 && slices.Equal(w.counts, split[i]) {
+			continue // a schedule's change that leaves this worker's users as they are
+		}
 		mine := 0
 		for _, c := range split[i] {
 			mine += c
@@ -102,6 +141,12 @@ func (m *Master) rebalance(why string) {
 	for _, s := range out {
 		m.publish(m.subj.control(s.name), s.c)
 	}
+}
+
+// send is a control message for one worker.
+type send struct {
+	name string
+	c    control
 }
 
 // UserIDSpan is how many user numbers each worker has: worker k (in join
@@ -304,6 +349,7 @@ func (m *Master) end(reason, op string) {
 	}
 	if !m.stopping {
 		m.stopping = true
+		close(m.halt)
 		m.reason = reason
 		if m.runTimer != nil {
 			m.runTimer.Stop()

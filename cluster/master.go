@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/loadrun/loadrun/schedule"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/nats-io/nats.go"
 )
@@ -27,6 +29,9 @@ type MasterConfig struct {
 	Bundle *Bundle
 	// Weights are the user types' weights, in scenario order.
 	Weights []int
+	// Fixed are the user types' fixed_count (0: none), in scenario order;
+	// nil when no type has one.
+	Fixed []int
 	// Pools are the unique pools the master lends rows of.
 	Pools []PoolDef
 	// Users and Rate are the cluster's users and spawn rate per second.
@@ -36,6 +41,9 @@ type MasterConfig struct {
 	Iterations int64
 	// RunTime ends the run after this long (0: until stopped).
 	RunTime time.Duration
+	// Shape, when set, is the load shape the run follows instead of Users
+	// and Rate (see Shape).
+	Shape *Shape
 	// Log receives what the master does (joins, losses, the end); nil
 	// discards it.
 	Log io.Writer
@@ -91,7 +99,9 @@ type worker struct {
 	// workers get users.
 	ready bool
 	gen   int64 // the latest assignment sent
-	ended bool
+	// maxUsers is its share of the open model's max_users.
+	maxUsers int
+	ended    bool
 }
 
 // maxHistory bounds the per-second points kept per worker during a run
@@ -123,6 +133,16 @@ type Master struct {
 	users     int
 	rate      float64
 	joined    chan struct{} // signalled on every join
+	halt      chan struct{} // closed when the run starts stopping
+	shape     *Shape        // the open model's shape, cut at the run time
+	// walk is the open model's arrivals as the workers walk them: walkN
+	// is the number of the next one, due at walkAt (walkOK false once the
+	// schedule ended); dealt says the first deal was sent.
+	walk      *schedule.Arrivals
+	walkN     int64
+	walkAt    time.Duration
+	walkOK    bool
+	dealt     bool
 	done      chan struct{}
 	doneOnce  sync.Once
 	quit      chan struct{}
@@ -152,6 +172,7 @@ func NewMaster(cfg MasterConfig) (*Master, error) {
 		users:   cfg.Users,
 		rate:    cfg.Rate,
 		joined:  make(chan struct{}, 1),
+		halt:    make(chan struct{}),
 		done:    make(chan struct{}),
 		quit:    make(chan struct{}),
 	}
@@ -242,6 +263,11 @@ func (m *Master) onJoin(msg *nats.Msg) {
 		refuse("the run is ending")
 		return
 	}
+	if !m.started.IsZero() && m.cfg.Shape.open() {
+		m.mu.Unlock()
+		refuse(lateForArrivals)
+		return
+	}
 	name := req.Name
 	for i := 2; m.workers[name] != nil; i++ {
 		name = fmt.Sprintf("%s-%d", req.Name, i)
@@ -270,9 +296,20 @@ func (m *Master) onReady(msg *nats.Msg) {
 		respond(msg, struct{}{})
 		return
 	}
+	running := !m.started.IsZero()
+	if running && m.cfg.Shape.open() {
+		// It joined before the start but was not ready for the deal of
+		// the arrivals: it has no part in this run.
+		delete(m.workers, r.Worker)
+		m.order = slices.DeleteFunc(m.order, func(n string) bool { return n == r.Worker })
+		m.mu.Unlock()
+		respond(msg, struct{}{})
+		m.logf("worker %s was not ready when the arrivals were dealt: sent away", r.Worker)
+		m.publish(m.subj.control(r.Worker), control{Op: opGone, Reason: lateForArrivals})
+		return
+	}
 	w.ready = true
 	w.lastSeen = time.Now()
-	running := !m.started.IsZero()
 	n := m.liveLocked()
 	m.mu.Unlock()
 	respond(msg, struct{}{})
@@ -294,6 +331,9 @@ func (m *Master) onBundle(msg *nats.Msg) {
 	}
 	_ = msg.Respond(m.wire[c.Offset:min(len(m.wire), c.Offset+c.Max)])
 }
+
+// lateForArrivals is why a worker cannot join an open-model run that started.
+const lateForArrivals = "this run's arrivals were dealt to the workers ready at its start (an arrival rate is followed from the start); join the next run"
 
 // liveLocked counts workers that are ready and neither lost nor ended.
 func (m *Master) liveLocked() int {

@@ -110,6 +110,9 @@ type control struct {
 	Op string `json:"op"`
 	// Counts is the users of each type this worker runs.
 	Counts []int `json:"counts,omitempty"`
+	// Arrivals, instead of Counts, is the worker's part of an open-model
+	// run: the first assignment starts it, later ones change the deal.
+	Arrivals *wireArrivals `json:"arrivals,omitempty"`
 	// Rate is this worker's share of the spawn rate.
 	Rate float64 `json:"rate,omitempty"`
 	// IDBase is added to the worker's user numbers, so that user_id is

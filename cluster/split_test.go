@@ -10,23 +10,33 @@ func TestTypeCounts(t *testing.T) {
 		name    string
 		users   int
 		weights []int
+		fixed   []int
 		want    []int
 	}{
 		// The README's example.
-		{"three to one", 8, []int{3, 1}, []int{6, 2}},
+		{"three to one", 8, []int{3, 1}, nil, []int{6, 2}},
 		// Remainders go to the largest fractions: 10*1/6=1.67, 10*2/6=3.33, 10*3/6=5.
-		{"largest fraction first", 10, []int{1, 2, 3}, []int{2, 3, 5}},
+		{"largest fraction first", 10, []int{1, 2, 3}, nil, []int{2, 3, 5}},
 		// Equal fractions: the earlier type wins.
-		{"tie to the earlier type", 3, []int{1, 1}, []int{2, 1}},
+		{"tie to the earlier type", 3, []int{1, 1}, nil, []int{2, 1}},
 		// A zero weight counts as one, as the engine reads it.
-		{"zero weight", 4, []int{0, 1}, []int{2, 2}},
+		{"zero weight", 4, []int{0, 1}, nil, []int{2, 2}},
 		// Fewer users than types.
-		{"fewer users than types", 1, []int{1, 1, 1}, []int{1, 0, 0}},
+		{"fewer users than types", 1, []int{1, 1, 1}, nil, []int{1, 0, 0}},
 		// No users at all.
-		{"no users", 0, []int{2, 1}, []int{0, 0}},
+		{"no users", 0, []int{2, 1}, nil, []int{0, 0}},
+		// fixed_count: 1 is served first, the weights share the other 9
+		// (examples/stages.yaml at 10 users).
+		{"fixed count first", 10, []int{1, 1}, []int{1, 0}, []int{1, 9}},
+		// Fixed counts in file order, as far as the users go.
+		{"fixed counts beyond the users", 3, []int{1, 1, 1}, []int{2, 2, 0}, []int{2, 1, 0}},
+		// Every type fixed: more users than their sum run no more.
+		{"every type fixed", 10, []int{1, 1}, []int{2, 3}, []int{2, 3}},
+		// The weights of the types left share the rest: 9 at 1:2 are 3 and 6.
+		{"weights share the rest", 12, []int{5, 1, 2}, []int{3, 0, 0}, []int{3, 3, 6}},
 	} {
-		if got := TypeCounts(tc.users, tc.weights); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: TypeCounts(%d, %v) = %v, want %v", tc.name, tc.users, tc.weights, got, tc.want)
+		if got := TypeCounts(tc.users, tc.weights, tc.fixed); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: TypeCounts(%d, %v, %v) = %v, want %v", tc.name, tc.users, tc.weights, tc.fixed, got, tc.want)
 		}
 	}
 }
@@ -48,7 +58,7 @@ func TestSplit(t *testing.T) {
 		// One worker runs everything, as a single process would.
 		{"one worker", 10, []int{1, 2, 3}, 1, [][]int{{2, 3, 5}}},
 	} {
-		got := Split(tc.users, tc.weights, tc.workers)
+		got := Split(tc.users, tc.weights, nil, tc.workers)
 		if !slices.EqualFunc(got, tc.want, slices.Equal) {
 			t.Errorf("%s: Split(%d, %v, %d) = %v, want %v", tc.name, tc.users, tc.weights, tc.workers, got, tc.want)
 		}
@@ -62,8 +72,8 @@ func TestSplitProperties(t *testing.T) {
 	for users := 0; users <= 40; users++ {
 		for workers := 1; workers <= 7; workers++ {
 			for _, weights := range [][]int{{1}, {3, 1}, {1, 2, 3}, {5, 1, 1, 2}} {
-				got := Split(users, weights, workers)
-				want := TypeCounts(users, weights)
+				got := Split(users, weights, nil, workers)
+				want := TypeCounts(users, weights, nil)
 				lo, hi := users, 0
 				for ti := range weights {
 					sum, tlo, thi := 0, users, 0

@@ -15,6 +15,7 @@ import (
 	"github.com/loadrun/loadrun/datasource"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/schedule"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/nats-io/nats.go"
 )
@@ -24,6 +25,8 @@ import (
 type Run interface {
 	// Start spawns counts[t] users of each type t at rate per second.
 	Start(counts []int, rate float64) error
+	// StartArrivals starts the worker's part of an open-model run.
+	StartArrivals(a Arrivals) error
 	// SetUsers changes the users of each type mid-run.
 	SetUsers(counts []int, rate float64) error
 	Stop()
@@ -51,6 +54,9 @@ type Hooks struct {
 	Budget *Budget
 	// UserIDBase is added to every user number of this worker.
 	UserIDBase int
+	// Seed, when not 0, is the run's seed, chosen by the master: in an
+	// open-model run every worker walks the same arrivals.
+	Seed uint64
 }
 
 // WorkerConfig is what a worker needs.
@@ -93,7 +99,11 @@ type Worker struct {
 	gen        int64 // the last assignment applied
 	run        Run   // set once the first assignment made it
 	lastAlive  int   // the population last sent
-	logMu      sync.Mutex
+	// deals are the open model's arrivals dealt to this worker; arrivals
+	// says it runs its part of an open-model run.
+	deals    deals
+	arrivals bool
+	logMu    sync.Mutex
 }
 
 func (w *Worker) logf(format string, args ...any) {
@@ -237,6 +247,9 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 					if c.Budgeted {
 						hooks.Budget = w.budget
 					}
+					if c.Arrivals != nil {
+						hooks.Seed = c.Arrivals.Seed
+					}
 					r, err := w.cfg.NewRun(sc, hooks, args)
 					if err != nil {
 						return fmt.Errorf("preparing the run: %w", err)
@@ -248,18 +261,28 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				}
 				w.budget.reopen()
 				var err error
-				if !started {
+				switch {
+				case c.Arrivals != nil:
+					w.deals.add(c.Arrivals.Deal)
+					if !started {
+						err = w.startArrivals(run, c.Arrivals)
+						started = err == nil
+					}
+				case !started:
 					err = run.Start(c.Counts, c.Rate)
 					started = err == nil
-				} else {
+				default:
 					err = run.SetUsers(c.Counts, c.Rate)
 				}
 				w.mu.Lock()
 				w.gen = c.Gen
 				w.mu.Unlock()
-				if err != nil {
+				switch {
+				case err != nil:
 					w.logf("cannot run the users asked for: %v", err)
-				} else {
+				case c.Arrivals != nil:
+					w.logf("%s", dealText(c.Arrivals))
+				default:
 					w.logf("running users %s at %.2f/s", countsText(sc, c.Counts), c.Rate)
 				}
 			case opStop, opKill:
@@ -317,6 +340,44 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 			}
 		}
 	}
+}
+
+// scheduleFinished is the engine's reason for a run that ended with its
+// load shape's schedule.
+const scheduleFinished = "schedule finished"
+
+// startArrivals starts the worker's part of an open-model run.
+func (w *Worker) startArrivals(run Run, a *wireArrivals) error {
+	s, err := a.schedule()
+	if err != nil {
+		return err
+	}
+	w.arrivals = true
+	return run.StartArrivals(Arrivals{Schedule: s, Process: schedule.Process(a.Process), MaxUsers: a.MaxUsers, Take: w.deals.take})
+}
+
+// dealText says what part of the arrivals the worker runs.
+func dealText(a *wireArrivals) string {
+	d := a.Deal
+	s := fmt.Sprintf("running arrival %d and every %d%s after it", d.From+int64(d.Slot), d.Of, ordinal(d.Of))
+	if d.From == 0 {
+		s += fmt.Sprintf(", at most %d users", a.MaxUsers)
+	}
+	return s
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return "th"
+	case n%10 == 1:
+		return "st"
+	case n%10 == 2:
+		return "nd"
+	case n%10 == 3:
+		return "rd"
+	}
+	return "th"
 }
 
 // sendPopulation tells the master the worker's users alive, when changed.
@@ -413,7 +474,9 @@ func (w *Worker) sendBeat(run Run, ended bool) {
 		b.State, b.Ended, b.Users, b.Alive = StateStopped, true, 0, 0
 		if run != nil && !asked {
 			b.Reason = run.Reason()
-			b.Global = b.Reason != "all users finished"
+			// A part of an open-model run ends with its schedule, as every
+			// part does: the master waits for the others' last arrivals.
+			b.Global = b.Reason != "all users finished" && !(w.arrivals && b.Reason == scheduleFinished)
 		}
 	}
 	data, err := json.Marshal(b)

@@ -35,6 +35,8 @@ func masterCmd(args []string, e env) int {
 		return exitUsage
 	}
 	f, mf := *fp, *mfp
+	f.shape.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.shape.set[fl.Name] = true })
 	switch {
 	case len(files) != 1:
 		fmt.Fprintln(e.stderr, "loadrun master: give exactly one scenario file (loadrun master scenario.yaml --expect-workers 2)")
@@ -85,6 +87,17 @@ func masterCmd(args []string, e env) int {
 		return exitUsage
 	}
 	sc := plan.Scenario
+	if f.web.on {
+		if err := webShape(f, sc); err != nil {
+			fmt.Fprintln(e.stderr, "loadrun master --web:", err)
+			return exitUsage
+		}
+	}
+	shape, err := masterShape(&f, sc, mf.expect)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "loadrun master:", err)
+		return exitUsage
+	}
 	bundle, err := cluster.NewBundle(files[0], sc)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
@@ -121,8 +134,8 @@ func masterCmd(args []string, e env) int {
 		weights = append(weights, u.Weight)
 	}
 	m, err := cluster.NewMaster(cluster.MasterConfig{
-		Conn: nc, Version: version, Token: mf.token, Bundle: bundle, Weights: weights, Pools: pools,
-		Users: f.users, Rate: f.rate, Iterations: f.iterations, RunTime: f.runTime, Log: e.stderr,
+		Conn: nc, Version: version, Token: mf.token, Bundle: bundle, Weights: weights, Fixed: fixedCounts(sc), Pools: pools,
+		Users: f.users, Rate: f.rate, Iterations: f.iterations, RunTime: f.runTime, Shape: shape, Log: e.stderr,
 	})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)
@@ -148,7 +161,11 @@ func masterCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "Interrupted before the test started: nothing was run.")
 		return exitNoTarget
 	}
-	fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second over %d worker(s)\n", f.users, f.rate, mf.expect)
+	if shape != nil {
+		fmt.Fprintf(e.stderr, "Load: %s, over %d worker(s)\n", f.shape.desc, mf.expect)
+	} else {
+		fmt.Fprintf(e.stderr, "Ramping to %d users at a rate of %.2f per second over %d worker(s)\n", f.users, f.rate, mf.expect)
+	}
 	if err := m.Start(); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)
 		return exitFailed
@@ -224,6 +241,9 @@ wait:
 				snap := m.Snapshot()
 				reports.WriteStatsTable(e.stdout, snap)
 				running, target := m.Users()
+				if line := f.shape.masterShapeLine(m); line != "" {
+					fmt.Fprintln(e.stdout, line)
+				}
 				fmt.Fprintf(e.stdout, "Users: %d/%d\n", running, target)
 				reports.WriteWorkers(e.stdout, workerRows(m))
 			}
@@ -254,7 +274,8 @@ wait:
 		Version:    version,
 		Workers:    workers,
 	}
-	run.Verdict = session.Judge(session.Outcome{Snapshot: snap, Thresholds: results, Answered: m.Answered(), Users: f.users})
+	f.shape.shapeReport(&run)
+	run.Verdict = session.Judge(session.Outcome{Snapshot: snap, Thresholds: results, Answered: m.Answered(), Users: run.Users})
 	reports.WriteSummary(e.stdout, run, snap)
 	reports.WriteWorkers(e.stdout, workers)
 	res := &session.Result{Run: run, Snapshot: snap}

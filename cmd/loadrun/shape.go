@@ -24,6 +24,10 @@ type shapeFlags struct {
 	// set records which flags were given, so that -u/-r given explicitly
 	// override a scenario's load section and defaults do not.
 	set map[string]bool
+	// resolved and desc are the shape a master follows and its
+	// description, for its reports and console (mastershape.go).
+	resolved *engine.Shape
+	desc     string
 }
 
 func (f *shapeFlags) register(fs *flag.FlagSet) {

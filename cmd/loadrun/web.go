@@ -92,14 +92,7 @@ func runWeb(file string, cfg session.Config, f runFlags, out session.Reports, e 
 		printScenarioError(e.stderr, err)
 		return exitUsage
 	}
-	// The start form asks for users and a spawn rate: a load shape (stages,
-	// an arrival rate) is not what it would run, so it is refused rather
-	// than ignored.
-	if shape, _, err := f.shape.resolve(sc, f.runTime); err != nil || shape != nil {
-		if err == nil {
-			err = errors.New("the web UI runs tests of -u users spawned at -r per second; a load shape " +
-				"(--stages, --arrival-rate or the scenario's load:) runs without --web")
-		}
+	if err := webShape(f, sc); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun run --web:", err)
 		return exitUsage
 	}
@@ -128,6 +121,18 @@ func runWeb(file string, cfg session.Config, f runFlags, out session.Reports, e 
 		}
 	}
 	return w.loop(local, served)
+}
+
+// webShape refuses a load shape with --web (run's and master's): the start
+// form asks for users and a spawn rate, which is not what a shape (stages,
+// an arrival rate) would run, so it is refused rather than ignored.
+func webShape(f runFlags, sc *scenario.Scenario) error {
+	shape, _, err := f.shape.resolve(sc, f.runTime)
+	if err == nil && shape != nil {
+		err = errors.New("the web UI runs tests of -u users spawned at -r per second; a load shape " +
+			"(--stages, --arrival-rate or the scenario's load:) runs without --web")
+	}
+	return err
 }
 
 // serveWeb serves the web UI of ctrl on --web-addr (run --web and master

@@ -179,6 +179,9 @@ func newWorkerRun(sc *scenario.Scenario, h cluster.Hooks, args []string, log io.
 	opts := f.engineOptions(log)
 	opts.Barrier = func(def *scenario.Rendezvous) (rendezvous.Barrier, error) { return h.Barrier(def), nil }
 	opts.UserIDBase = h.UserIDBase
+	if h.Seed != 0 {
+		opts.Seed = h.Seed // an open-model run: every worker walks the same arrivals
+	}
 	if h.Budget != nil {
 		opts.Budget = h.Budget
 	}
@@ -238,4 +241,6 @@ var masterOnly = map[string]bool{
 	"json": true, "junit": true, "threshold": true, "q": true, "only-summary": true,
 	"print-interval": true, "demo": true, "web": true, "web-addr": true, "web-auth": true,
 	"autostart": true, "autoquit": true,
+	// The master follows the load shape and deals it to the workers.
+	"stages": true, "arrival-rate": true, "max-users": true, "arrivals": true,
 }
