@@ -58,6 +58,16 @@ func (s *rendezvousServer) start(at time.Time) {
 	s.mu.Unlock()
 }
 
+// resetStats forgets the groups released so far.
+func (s *rendezvousServer) resetStats(now time.Time) {
+	s.mu.Lock()
+	st := s.st
+	s.mu.Unlock()
+	if st != nil {
+		st.Reset(now)
+	}
+}
+
 // snapshot holds the released groups; the rest of it is empty.
 func (s *rendezvousServer) snapshot(now time.Time) *stats.Snapshot {
 	s.mu.Lock()

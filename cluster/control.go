@@ -40,6 +40,7 @@ func (m *Master) StartWith(users int, rate float64, runTime time.Duration) error
 		return fmt.Errorf("max_users %d is less than the %d workers: each worker runs at least one of the users; give max_users %d or more, or fewer workers", sh.MaxUsers, n, n)
 	}
 	m.started = time.Now()
+	m.statsStart = m.started
 	m.users, m.rate = users, rate
 	var follow *schedule.Schedule
 	if sh := m.cfg.Shape; sh != nil {
@@ -132,7 +133,7 @@ func (m *Master) rebalance(why string) {
 		// alive for percent rendezvous and shortfalls.
 		m.rdv.setAlive(w.info.Name, mine)
 		out = append(out, send{w.info.Name, control{Op: opAssign, Counts: split[i], Rate: Share(m.rate, mine, m.users),
-			IDBase: (w.seq - 1) * UserIDSpan, Budgeted: m.cfg.Iterations > 0, Gen: w.gen}})
+			IDBase: (w.seq - 1) * UserIDSpan, Budgeted: m.cfg.Iterations > 0, Gen: w.gen, Resets: m.resets}})
 	}
 	m.mu.Unlock()
 	if why != "" {
@@ -147,6 +148,30 @@ func (m *Master) rebalance(why string) {
 type send struct {
 	name string
 	c    control
+}
+
+// ResetStats starts the run's statistics afresh, as Locust's Reset stats
+// does: every worker resets its own (so merged percentiles stay exact),
+// and the master drops the statistics it holds and any counted before the
+// reset that are still on the way. The -n budget and the workers' users
+// are not touched.
+func (m *Master) ResetStats() error {
+	m.mu.Lock()
+	if m.started.IsZero() || m.stopping {
+		m.mu.Unlock()
+		return errors.New("the run is not running")
+	}
+	m.resets++
+	resets, now := m.resets, time.Now()
+	m.statsStart = now
+	for _, w := range m.workers {
+		w.wire, w.snap, w.history = nil, nil, nil
+	}
+	m.mu.Unlock()
+	m.rdv.resetStats(now)
+	m.logf("statistics reset")
+	m.publish(m.subj.broadcast(), control{Op: opReset, Resets: resets})
+	return nil
 }
 
 // UserIDSpan is how many user numbers each worker has: worker k (in join
@@ -235,6 +260,16 @@ func (m *Master) onStats(msg *nats.Msg) {
 	w.lastSeen = time.Now()
 	w.statSeq = s.Seq
 	w.answered = w.answered || s.Answered
+	if s.Resets < m.resets {
+		// Counted before the latest reset: the worker's next statistics
+		// count from it (a final one has nothing after the reset).
+		if s.Final {
+			w.final, w.wire, w.history = true, nil, nil
+		}
+		m.mu.Unlock()
+		m.checkDone()
+		return
+	}
 	if s.Final {
 		w.history = snap.History
 		w.final = true
@@ -447,7 +482,7 @@ func (m *Master) Snapshot() *stats.Snapshot {
 		m.mu.Unlock()
 		return nil
 	}
-	now := time.Now()
+	now, start := time.Now(), m.statsStart
 	if !m.ended.IsZero() {
 		now = m.ended
 	}
@@ -478,7 +513,7 @@ func (m *Master) Snapshot() *stats.Snapshot {
 	for _, s := range snaps {
 		out = stats.Merge(out, s)
 	}
-	out.Start, out.Time, out.Users = m.started, now, users
+	out.Start, out.Time, out.Users = start, now, users
 	return out
 }
 

@@ -134,7 +134,11 @@ type Master struct {
 	rate      float64
 	joined    chan struct{} // signalled on every join
 	halt      chan struct{} // closed when the run starts stopping
-	shape     *Shape        // the open model's shape, cut at the run time
+	// resets counts the statistics' resets; statsStart is when the
+	// statistics start (the run's start, or the latest reset).
+	resets     int64
+	statsStart time.Time
+	shape      *Shape // the open model's shape, cut at the run time
 	// walk is the open model's arrivals as the workers walk them: walkN
 	// is the number of the next one, due at walkAt (walkOK false once the
 	// schedule ended); dealt says the first deal was sent.

@@ -103,6 +103,7 @@ const (
 	opStop   = "stop"   // stop gracefully: users finish their iteration
 	opKill   = "kill"   // stop at once
 	opGone   = "gone"   // the worker is no longer part of the run (it was lost)
+	opReset  = "reset"  // reset the statistics (the web UI's Reset stats)
 )
 
 // control is a command to one worker or, on the broadcast subject, to all.
@@ -122,7 +123,11 @@ type control struct {
 	// from the master.
 	Budgeted bool `json:"budgeted,omitempty"`
 	// Gen numbers the assignments; heartbeats echo the last one applied.
-	Gen    int64  `json:"gen,omitempty"`
+	Gen int64 `json:"gen,omitempty"`
+	// Resets is how many times the run's statistics were reset (opReset,
+	// and every assignment): a worker's statistics say since which reset
+	// they count.
+	Resets int64  `json:"resets,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -161,6 +166,9 @@ type statsMsg struct {
 	// Answered says an HTTP response came back to this worker, so that the
 	// final statistics alone tell the master the target answered.
 	Answered bool `json:"answered,omitempty"`
+	// Resets is the reset the statistics count from (control.Resets):
+	// statistics from before the master's latest reset are dropped.
+	Resets int64 `json:"resets,omitempty"`
 }
 
 // leaseRequest takes rows of a unique pool, or gives rows back.

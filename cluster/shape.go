@@ -260,7 +260,7 @@ func (m *Master) dealArrivalsLocked(live []*worker) []send {
 		}
 		w.gen++
 		out = append(out, send{w.info.Name, control{Op: opAssign, Arrivals: encodeArrivals(sh, w.maxUsers, deal{From: from, Slot: i, Of: len(live)}),
-			IDBase: (w.seq - 1) * UserIDSpan, Budgeted: m.cfg.Iterations > 0, Gen: w.gen}})
+			IDBase: (w.seq - 1) * UserIDSpan, Budgeted: m.cfg.Iterations > 0, Gen: w.gen, Resets: m.resets}})
 	}
 	return out
 }

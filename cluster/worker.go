@@ -31,6 +31,8 @@ type Run interface {
 	SetUsers(counts []int, rate float64) error
 	Stop()
 	Kill()
+	// ResetStats starts the statistics afresh (the master's Reset stats).
+	ResetStats()
 	Done() <-chan struct{}
 	// Snapshot is the worker's cumulative statistics.
 	Snapshot() *stats.Snapshot
@@ -103,7 +105,9 @@ type Worker struct {
 	// says it runs its part of an open-model run.
 	deals    deals
 	arrivals bool
-	logMu    sync.Mutex
+	// resets is the master's reset the statistics count from.
+	resets int64
+	logMu  sync.Mutex
 }
 
 func (w *Worker) logf(format string, args ...any) {
@@ -260,6 +264,7 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 					w.mu.Unlock()
 				}
 				w.budget.reopen()
+				wasStarted := started
 				var err error
 				switch {
 				case c.Arrivals != nil:
@@ -274,8 +279,12 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				default:
 					err = run.SetUsers(c.Counts, c.Rate)
 				}
+				if c.Resets > w.resets && wasStarted {
+					run.ResetStats() // a reset this worker missed
+				}
 				w.mu.Lock()
 				w.gen = c.Gen
+				w.resets = max(w.resets, c.Resets)
 				w.mu.Unlock()
 				switch {
 				case err != nil:
@@ -285,6 +294,14 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				default:
 					w.logf("running users %s at %.2f/s", countsText(sc, c.Counts), c.Rate)
 				}
+			case opReset:
+				if run != nil && started && c.Resets > w.resets {
+					run.ResetStats()
+					w.logf("statistics reset")
+				}
+				w.mu.Lock()
+				w.resets = max(w.resets, c.Resets)
+				w.mu.Unlock()
 			case opStop, opKill:
 				w.mu.Lock()
 				w.asked = true
@@ -424,7 +441,7 @@ func (w *Worker) ship(run Run, final bool) {
 	}
 	w.mu.Lock()
 	w.statSeq++
-	seq := w.statSeq
+	seq, resets := w.statSeq, w.resets
 	if !final {
 		var fresh []stats.Point
 		for _, p := range s.History {
@@ -440,7 +457,7 @@ func (w *Worker) ship(run Run, final bool) {
 	w.mu.Unlock()
 	b, err := encodeSnapshot(s)
 	if err == nil {
-		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b, Answered: run.Answered()})
+		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b, Answered: run.Answered(), Resets: resets})
 	}
 	if err == nil {
 		err = w.cfg.Conn.Publish(w.subj.stats(), b)

@@ -121,10 +121,16 @@ func (c *masterCtl) Stop() {
 	}
 }
 
-// Reset is refused: the workers' statistics are merged from their own
-// counts since the start, which a master cannot reset.
+// Reset starts the running test's statistics afresh: every worker resets
+// its own, so the merged percentiles stay exact.
 func (c *masterCtl) Reset() error {
-	return errors.New("resetting statistics is not available on a distributed master: its totals are the workers' since the start")
+	if st := c.Status().State; st != webui.StateSpawning && st != webui.StateRunning {
+		return fmt.Errorf("reset stats: %w", webui.ErrNotRunning)
+	}
+	if err := c.m.ResetStats(); err != nil {
+		return fmt.Errorf("reset stats: %w: %v", webui.ErrNotRunning, err)
+	}
+	return nil
 }
 
 // Report is the merged statistics now, or the final result once the run
