@@ -4,7 +4,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/loadrun/loadrun/engine"
 )
@@ -56,17 +56,21 @@ users:
 	}
 }
 
-// TestSetSplit: a running split changes to exactly the new per-type counts.
+// TestSetSplit: a running split changes to exactly the new per-type
+// counts. It runs in virtual time (synctest.Wait lets the users start).
 func TestSetSplit(t *testing.T) {
+	synctest.Test(t, testSetSplit)
+}
+
+func testSetSplit(t *testing.T) {
 	rc := &recorder{}
-	srv := httptest.NewServer(rc.wrap(nil))
-	t.Cleanup(srv.Close)
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - {name: A, wait: {constant: 1h}, on_start: [{request: {url: /a}}], tasks: [{steps: [{think: 1ms}]}]}
   - {name: B, wait: {constant: 1h}, on_start: [{request: {url: /b}}], tasks: [{steps: [{think: 1ms}]}]}
 `
-	r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{})
+	r := engine.NewRunner(compile(t, src, vhost), engine.Options{Dial: dial})
 	if err := r.SetSplit([]int{1, 1}, 0); err == nil {
 		t.Error("SetSplit before the start was accepted")
 	}
@@ -80,10 +84,7 @@ users:
 	if err := r.SetSplit([]int{2, 3}, 0); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(runLimit)
-	for (rc.count("/a") < 2 || rc.count("/b") < 3) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	synctest.Wait()
 	if running, target := r.Users(); running != 5 || target != 5 {
 		t.Errorf("users %d of %d, want 5 of 5", running, target)
 	}

@@ -7,8 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 
-	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/stats"
 )
@@ -29,10 +29,9 @@ func checkCount(s *stats.Snapshot, request, name string) (*stats.CheckEntry, []s
 
 // TestChecks runs every check kind, passing and failing, against the demo
 // target in one run: each row is a request of its own, so its stats row,
-// its checkpoint counts and its error text can be told apart.
+// its checkpoint counts and its error text can be told apart. It runs in
+// virtual time, so the demo's /slow takes exactly its 200 ms, for free.
 func TestChecks(t *testing.T) {
-	srv := httptest.NewServer(demo.New(demo.Options{}))
-	defer srv.Close()
 	type want struct {
 		name string // the checkpoint's name in the stats
 		pass bool
@@ -114,7 +113,11 @@ users:
       - steps:
 ` + steps.String()
 	const iters = 3
-	snap := runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: iters})
+	var snap *stats.Snapshot
+	synctest.Test(t, func(t *testing.T) {
+		_, dial := virtualDemo(t)
+		snap = runToEnd(t, src, vhost, 1, 0, engine.Options{Iterations: iters, Dial: dial})
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := entry(t, snap, "GET", tt.name)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
@@ -99,7 +100,12 @@ users:
 
 // TestCookieRules checks the browser rules the jar follows: a cookie is
 // sent only under its path, and an expired or deleted cookie is dropped.
+// It runs in virtual time: the second a cookie takes to expire passes at once.
 func TestCookieRules(t *testing.T) {
+	synctest.Test(t, testCookieRules)
+}
+
+func testCookieRules(t *testing.T) {
 	var rc recorder
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
@@ -117,8 +123,7 @@ func TestCookieRules(t *testing.T) {
 		cookies[r.URL.Path] = r.Header.Get("Cookie")
 		mu.Unlock()
 	})
-	srv := httptest.NewServer(rc.wrap(mux))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(mux))
 	src := `
 users:
   - name: U
@@ -134,7 +139,7 @@ users:
           - think: 1100ms
           - request: {url: /after-expiry}
 `
-	snap := runToEnd(t, src, srv.URL, 1, 0, engine.Options{Iterations: 1})
+	snap := runToEnd(t, src, vhost, 1, 0, engine.Options{Iterations: 1, Dial: dial})
 	if snap.Total.Failures != 0 {
 		t.Errorf("failures: %v", errorsOf(snap))
 	}
@@ -181,11 +186,15 @@ func sortedCookies(h string) string {
 }
 
 // TestSetUsers ramps a run up and down while it runs: the user count and
-// the per-type split follow, and users removed run their on_stop.
+// the per-type split follow, and users removed run their on_stop. It runs
+// in virtual time: synctest.Wait lets every user act on each change.
 func TestSetUsers(t *testing.T) {
+	synctest.Test(t, testSetUsers)
+}
+
+func testSetUsers(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: A
@@ -199,33 +208,25 @@ users:
     tasks: [{steps: [{request: {url: "/t?u=${user_id}"}}]}]
     on_stop: [{request: {url: "/stop?u=${user_id}&type=B"}}]
 `
-	r := start(t, src, srv.URL, 4, 0, engine.Options{})
-	waitUsers := func(want int) {
+	r := start(t, src, vhost, 4, 0, engine.Options{Dial: dial})
+	wantUsers := func(want int) {
 		t.Helper()
-		deadline := time.Now().Add(runLimit)
-		for {
-			running, _ := r.Users()
-			if running == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("running users: %d, want %d", running, want)
-			}
-			time.Sleep(5 * time.Millisecond)
+		synctest.Wait()
+		if running, _ := r.Users(); running != want {
+			t.Fatalf("running users: %d, want %d", running, want)
 		}
 	}
-	waitUsers(4)
+	wantUsers(4)
 	if err := r.SetUsers(8, 0); err != nil {
 		t.Fatal(err)
 	}
-	waitUsers(8)
+	wantUsers(8)
 	if err := r.SetUsers(2, 0); err != nil {
 		t.Fatal(err)
 	}
-	waitUsers(2)
-	deadline := time.Now().Add(runLimit)
-	for rc.count("/stop") < 6 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	wantUsers(2)
+	if n := rc.count("/stop"); n != 6 {
+		t.Fatalf("on_stop ran for %d users, want the 6 removed", n)
 	}
 	stopped := map[string]int{}
 	for _, h := range rc.all() {

@@ -7,11 +7,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/loadrun/loadrun/scenario"
+	"github.com/loadrun/loadrun/stats"
 )
 
 // everyTick is a small open-model executor for the test: two users, and
@@ -40,11 +42,15 @@ func (e *everyTick) Run(d *engine.Driver) {
 // TestExecutorSeam drives a run with an executor of the test's own: users
 // run exactly the iterations offered to them, with no think time of their
 // own (the scenario's 1 h wait is the closed model's, not used), and the
-// run ends when the executor returns. UserIDBase numbers the users.
+// run ends when the executor returns. UserIDBase numbers the users. It
+// runs in virtual time, as the executor's schedule does.
 func TestExecutorSeam(t *testing.T) {
+	synctest.Test(t, testExecutorSeam)
+}
+
+func testExecutorSeam(t *testing.T) {
 	rc := &recorder{}
-	srv := httptest.NewServer(rc.wrap(nil))
-	t.Cleanup(srv.Close)
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: U
@@ -52,7 +58,7 @@ users:
     tasks: [{steps: [{request: {url: "/it?u=${user_id}"}}]}]
 `
 	ex := &everyTick{want: 6}
-	r := start(t, src, srv.URL, 0, 0, engine.Options{Executor: ex, UserIDBase: 1000})
+	r := start(t, src, vhost, 0, 0, engine.Options{Executor: ex, UserIDBase: 1000, Dial: dial})
 	snap := wait(t, r)
 	if got := r.Reason(); got != "schedule finished" {
 		t.Errorf("reason %q, want schedule finished", got)
@@ -76,23 +82,23 @@ users:
 // TestStartSplit starts exactly the users per type a master asked for,
 // not the split by weight.
 func TestStartSplit(t *testing.T) {
+	synctest.Test(t, testStartSplit)
+}
+
+func testStartSplit(t *testing.T) {
 	rc := &recorder{}
-	srv := httptest.NewServer(rc.wrap(nil))
-	t.Cleanup(srv.Close)
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - {name: A, weight: 1, wait: {constant: 1h}, on_start: [{request: {url: /a}}], tasks: [{steps: [{think: 1ms}]}]}
   - {name: B, weight: 1, wait: {constant: 1h}, on_start: [{request: {url: /b}}], tasks: [{steps: [{think: 1ms}]}]}
 `
-	r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{})
+	r := engine.NewRunner(compile(t, src, vhost), engine.Options{Dial: dial})
 	if err := r.StartSplit([]int{3, 0}, 0); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Kill(); <-r.Done() })
-	deadline := time.Now().Add(runLimit)
-	for rc.count("/a") < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	synctest.Wait()
 	r.Stop()
 	wait(t, r)
 	if a, b := rc.count("/a"), rc.count("/b"); a != 3 || b != 0 {
@@ -139,10 +145,8 @@ users:
 
 // TestPopulationProvider: local barriers size percent groups on the
 // population the run is given (a cluster-wide count), not its own users.
+// Its runs are in virtual time: the 100 ms timeout passes at once.
 func TestPopulationProvider(t *testing.T) {
-	rc := &recorder{}
-	srv := httptest.NewServer(rc.wrap(nil))
-	t.Cleanup(srv.Close)
 	src := `
 users:
   - name: U
@@ -162,7 +166,11 @@ users:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			snap := runToEnd(t, src, srv.URL, 1, 0, engine.Options{Population: tt.pop, Iterations: 1})
+			var snap *stats.Snapshot
+			synctest.Test(t, func(t *testing.T) {
+				dial := virtualHost(t, (&recorder{}).wrap(nil))
+				snap = runToEnd(t, src, vhost, 1, 0, engine.Options{Population: tt.pop, Iterations: 1, Dial: dial})
+			})
 			if len(snap.Rendezvous) != 1 {
 				t.Fatalf("%d rendezvous rows, want 1", len(snap.Rendezvous))
 			}
@@ -202,9 +210,12 @@ func (b *stopWatch) Close() {}
 // the barrier and was released again by the end of the run (Ctrl-C at a
 // rendezvous of 4 buyers made 5 purchases).
 func TestStopTellsBarriersOnce(t *testing.T) {
+	synctest.Test(t, testStopTellsBarriersOnce)
+}
+
+func testStopTellsBarriersOnce(t *testing.T) {
 	rc := &recorder{}
-	srv := httptest.NewServer(rc.wrap(nil))
-	t.Cleanup(srv.Close)
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: U
@@ -213,16 +224,13 @@ users:
 `
 	b := &stopWatch{}
 	factory := func(*scenario.Rendezvous) (rendezvous.Barrier, error) { return b, nil }
-	r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{Barrier: factory})
+	r := engine.NewRunner(compile(t, src, vhost), engine.Options{Barrier: factory, Dial: dial})
 	b.alive = r.Alive
 	if err := r.Start(3, 0); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Kill(); <-r.Done() })
-	deadline := time.Now().Add(runLimit)
-	for rc.count("/after") < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	synctest.Wait()
 	if n := rc.count("/after"); n != 3 {
 		t.Fatalf("%d users went through the barrier, want 3", n)
 	}

@@ -58,8 +58,10 @@ func TestFailureTextsOneRowPerKind(t *testing.T) {
 		fmt.Fprintf(&steps, "          - request: {url: /%s, name: %s, timeout: 300ms}\n", k, k)
 	}
 	src := "users:\n  - name: U\n    wait: 0s\n    tasks:\n      - steps:\n" + steps.String()
+	// 4 users take one iteration each, at once: the two stalls of each
+	// wait out their 300 ms timeout in parallel with the other users'.
 	const iters = 4
-	snap := runToEnd(t, src, base, 2, 0, engine.Options{Iterations: iters})
+	snap := runToEnd(t, src, base, iters, 0, engine.Options{Iterations: iters})
 	digits := regexp.MustCompile(`\d{2,}|\d+\.\d+\.\d+|:\d+`)
 	for _, k := range kinds {
 		var texts []string

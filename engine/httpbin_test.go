@@ -51,6 +51,7 @@ func TestHTTPBinLargeHeaders(t *testing.T) {
 	src := fmt.Sprintf(`
 users:
   - name: U
+    wait: {constant: 0s}
     tasks:
       - steps:
           - request:
@@ -80,6 +81,7 @@ func TestHTTPBinCompression(t *testing.T) {
 	src := `
 users:
   - name: U
+    wait: {constant: 0s}
     tasks:
       - steps:
           - request:

@@ -53,11 +53,14 @@ users:
 }
 
 // TestOnStartOnStop checks that every user runs on_start once, before any
-// task, and on_stop once, after its last task.
+// task, and on_stop once, after its last task (in virtual time).
 func TestOnStartOnStop(t *testing.T) {
+	synctest.Test(t, testOnStartOnStop)
+}
+
+func testOnStartOnStop(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: U
@@ -68,7 +71,7 @@ users:
     on_stop: [{request: {url: "/stop?u=${user_id}"}}]
 `
 	const users = 5
-	runToEnd(t, src, srv.URL, users, 0, engine.Options{Iterations: 40})
+	runToEnd(t, src, vhost, users, 0, engine.Options{Iterations: 40, Dial: dial})
 	byUser := rc.byUser()
 	if len(byUser) != users {
 		t.Fatalf("server saw %d users, want %d", len(byUser), users)
@@ -126,11 +129,14 @@ func (s *sessionServer) handler() http.Handler {
 }
 
 // TestCookiesPerUser checks that each user keeps the session cookie it was
-// given and that no user ever sends another user's cookie.
+// given and that no user ever sends another user's cookie (in virtual time).
 func TestCookiesPerUser(t *testing.T) {
+	synctest.Test(t, testCookiesPerUser)
+}
+
+func testCookiesPerUser(t *testing.T) {
 	s := &sessionServer{owners: map[string]string{}}
-	srv := httptest.NewServer(s.handler())
-	defer srv.Close()
+	dial := virtualHost(t, s.handler())
 	src := `
 users:
   - name: U
@@ -140,7 +146,7 @@ users:
       - steps: [{request: {url: "/page?u=${user_id}"}}]
 `
 	const users = 6
-	runToEnd(t, src, srv.URL, users, 0, engine.Options{Iterations: 120})
+	runToEnd(t, src, vhost, users, 0, engine.Options{Iterations: 120, Dial: dial})
 	sessionOf := map[string]string{} // user → the session it sent
 	pages := 0
 	for _, h := range s.rc.all() {
@@ -295,9 +301,12 @@ users:
 // TestUserTypeSplit spawns 8 users of two types weighted 3:1: exactly 6 and
 // 2, and interleaved so that a short ramp-up already has both.
 func TestUserTypeSplit(t *testing.T) {
+	synctest.Test(t, testUserTypeSplit)
+}
+
+func testUserTypeSplit(t *testing.T) {
 	var rc recorder
-	srv := httptest.NewServer(rc.wrap(nil))
-	defer srv.Close()
+	dial := virtualHost(t, rc.wrap(nil))
 	src := `
 users:
   - name: A
@@ -311,11 +320,8 @@ users:
     on_start: [{request: {url: "/hello?type=B&u=${user_id}"}}]
     tasks: [{steps: [{request: {url: /t}}]}]
 `
-	r := start(t, src, srv.URL, 8, 0, engine.Options{})
-	deadline := time.Now().Add(runLimit)
-	for rc.count("/hello") < 8 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	r := start(t, src, vhost, 8, 0, engine.Options{Dial: dial})
+	synctest.Wait()
 	r.Stop()
 	wait(t, r)
 	typeOf := map[int]string{}

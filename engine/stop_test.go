@@ -1,8 +1,8 @@
 package engine_test
 
 import (
-	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loadrun/loadrun/engine"
@@ -12,7 +12,7 @@ import (
 // steps included, then run on_stop (a think there too); a stop timeout
 // below zero (--stop-timeout 0) cuts them at once, with no on_stop. Before
 // the fix a think step ended at the stop and the rest of the task and of
-// on_stop was skipped.
+// on_stop was skipped. In virtual time, so the stop falls inside the think.
 func TestGracefulStop(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -28,10 +28,10 @@ func TestGracefulStop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rc := &recorder{}
-			srv := httptest.NewServer(rc.wrap(nil))
-			t.Cleanup(srv.Close)
-			src := `
+			synctest.Test(t, func(t *testing.T) {
+				rc := &recorder{}
+				dial := virtualHost(t, rc.wrap(nil))
+				src := `
 users:
   - name: U
     wait: {constant: 1h}
@@ -39,19 +39,20 @@ users:
       - steps: [{request: {url: /before}}, {think: ` + tt.think + `}, {request: {url: /after}}]
     on_stop: [{think: 10ms}, {request: {url: /bye}}]
 `
-			r := start(t, src, srv.URL, 1, 0, engine.Options{StopTimeout: tt.stopTimeout})
-			deadline := time.Now().Add(runLimit)
-			for rc.count("/before") == 0 && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
-			r.Stop()
-			wait(t, r)
-			if got := rc.count("/after"); got != tt.wantAfter {
-				t.Errorf("/after hit %d times, want %d", got, tt.wantAfter)
-			}
-			if got := rc.count("/bye"); got != tt.wantOnStop {
-				t.Errorf("on_stop's /bye hit %d times, want %d", got, tt.wantOnStop)
-			}
+				r := start(t, src, vhost, 1, 0, engine.Options{StopTimeout: tt.stopTimeout, Dial: dial})
+				synctest.Wait() // the user is in its think, after /before
+				if rc.count("/before") != 1 {
+					t.Fatal("the user did not send /before")
+				}
+				r.Stop()
+				wait(t, r)
+				if got := rc.count("/after"); got != tt.wantAfter {
+					t.Errorf("/after hit %d times, want %d", got, tt.wantAfter)
+				}
+				if got := rc.count("/bye"); got != tt.wantOnStop {
+					t.Errorf("on_stop's /bye hit %d times, want %d", got, tt.wantOnStop)
+				}
+			})
 		})
 	}
 }
