@@ -21,21 +21,21 @@ import (
 // from HDR histograms rather than Locust's rounded approximations.
 
 // WriteCSV writes PREFIX_stats.csv, PREFIX_stats_history.csv,
-// PREFIX_failures.csv, PREFIX_exceptions.csv and, when the scenario has
-// checks, PREFIX_checks.csv. run is accepted so that every report has the
-// same inputs; Locust's files hold no run parameters.
+// PREFIX_failures.csv, PREFIX_exceptions.csv, PREFIX_checks.csv when the
+// scenario has checks and PREFIX_workers.csv for a distributed run (one
+// with run.Workers). Locust's files hold no run parameters.
 func WriteCSV(prefix string, run Run, s *stats.Snapshot) error {
-	return writeCSV(prefix, s, true)
+	return writeCSV(prefix, run, s, true)
 }
 
 // WriteCSVWithoutHistory writes the files WriteCSV writes but
 // PREFIX_stats_history.csv, which a HistoryWriter wrote during the run
 // (--csv-full-history).
 func WriteCSVWithoutHistory(prefix string, run Run, s *stats.Snapshot) error {
-	return writeCSV(prefix, s, false)
+	return writeCSV(prefix, run, s, false)
 }
 
-func writeCSV(prefix string, s *stats.Snapshot, history bool) error {
+func writeCSV(prefix string, run Run, s *stats.Snapshot, history bool) error {
 	files := []struct {
 		suffix string
 		write  func(io.Writer) error
@@ -50,6 +50,12 @@ func writeCSV(prefix string, s *stats.Snapshot, history bool) error {
 			suffix string
 			write  func(io.Writer) error
 		}{"_checks.csv", func(w io.Writer) error { return WriteChecksCSV(w, s) }})
+	}
+	if len(run.Workers) > 0 {
+		files = append(files, struct {
+			suffix string
+			write  func(io.Writer) error
+		}{"_workers.csv", func(w io.Writer) error { return WriteWorkersCSV(w, run.Workers) }})
 	}
 	for _, f := range files {
 		if f.suffix == "_stats_history.csv" && !history {

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"encoding/csv"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -37,4 +39,26 @@ func WriteWorkers(w io.Writer, workers []Worker) error {
 	}
 	p.line("")
 	return p.err
+}
+
+// workersColumns are PREFIX_workers.csv's columns (loadrun's own file;
+// Locust writes no workers table).
+var workersColumns = []string{"Name", "Host", "State", "Lost At", "Users", "Requests", "Failures", "CPU %"}
+
+// WriteWorkersCSV writes PREFIX_workers.csv: one row per worker of a
+// distributed run, in join order. Lost At is when the master declared the
+// worker lost (RFC 3339, empty if it was not); its numbers are those of
+// its last report. Names and hosts come from the workers' machines and are
+// written as csvText makes them safe.
+func WriteWorkersCSV(w io.Writer, workers []Worker) error {
+	rows := [][]string{workersColumns}
+	for _, x := range workers {
+		lost := ""
+		if !x.Lost.IsZero() {
+			lost = x.Lost.Format(time.RFC3339)
+		}
+		rows = append(rows, []string{csvText(x.Name), csvText(x.Host), csvText(x.State), lost,
+			strconv.Itoa(x.Users), itoa(x.Requests), itoa(x.Failures), decimal(Finite(x.CPU))})
+	}
+	return writeAll(csv.NewWriter(w), rows)
 }

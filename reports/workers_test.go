@@ -3,10 +3,16 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadrun/loadrun/stats"
 )
 
 func sampleWorkers() []Worker {
@@ -79,5 +85,43 @@ func TestWriteWorkers(t *testing.T) {
 	b.Reset()
 	if err := WriteWorkers(&b, nil); err != nil || b.Len() != 0 {
 		t.Errorf("no workers wrote %q", b.String())
+	}
+}
+
+// TestWorkersCSV: PREFIX_workers.csv is written for a distributed run
+// only, one row per worker with its lost time, and a worker's name or host
+// that a spreadsheet would run as a formula is written as text.
+func TestWorkersCSV(t *testing.T) {
+	run, s := fixture()
+	prefix := filepath.Join(t.TempDir(), "out")
+	if err := WriteCSV(prefix, run, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(prefix + "_workers.csv"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a run in one process wrote a workers file (%v)", err)
+	}
+	run.Workers = sampleWorkers()
+	run.Workers[0].Name = "=HYPERLINK(\"http://evil\")"
+	run.Workers[1].Host = "@SUM(A1)\nx"
+	for _, write := range []func(string, Run, *stats.Snapshot) error{WriteCSV, WriteCSVWithoutHistory} {
+		if err := write(prefix, run, s); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(prefix + "_workers.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readCSV(t, b)
+		want := [][]string{
+			{"Name", "Host", "State", "Lost At", "Users", "Requests", "Failures", "CPU %"},
+			{`'=HYPERLINK("http://evil")`, "load-1", "stopped", "", "0", "1200", "3", "41"},
+			{"w2", `'@SUM(A1)\nx`, "lost", "2026-01-02T03:04:05Z", "0", "300", "0", "12"},
+		}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("workers file\n got %q\nwant %q", rows, want)
+		}
+		if err := os.Remove(prefix + "_workers.csv"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

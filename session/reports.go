@@ -26,7 +26,7 @@ type Reports struct {
 }
 
 // csvSuffixes are the files WriteCSV may write under the prefix.
-var csvSuffixes = []string{"_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", "_checks.csv"}
+var csvSuffixes = []string{"_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", "_checks.csv", "_workers.csv"}
 
 // files lists every path with the flag that named it.
 func (p Reports) files() (paths, flags []string) {

@@ -95,6 +95,8 @@ type view struct {
 	Charts chartData
 	// ChartCaption says what the charts cover ("62 points over 1m2s").
 	ChartCaption string
+	// Workers is the workers table of a distributed run (workers.go).
+	Workers *workersView
 
 	// Phases is empty unless the run recorded request phases; PhasesTotal
 	// is their Aggregated row.
@@ -222,6 +224,7 @@ func build(run reports.Run, s *stats.Snapshot) *view {
 		Entries:   make([]entryRow, 0, len(s.Entries)),
 		Total:     buildEntry(total, s),
 		Charts:    buildCharts(s.History),
+		Workers:   buildWorkers(run.Workers),
 		UPlotJS:   htmltemplate.JS(uplotJS),
 		UPlotCSS:  htmltemplate.CSS(uplotCSS),
 		ReportJS:  htmltemplate.JS(reportJS),
