@@ -9,7 +9,7 @@ import (
 )
 
 // The snapshot a worker ships is its stats.Snapshot in JSON, with every
-// histogram in HdrHistogram's compressed V2 encoding. Each wire type embeds
+// histogram as its geometry and populated buckets (hist.go). Each wire type embeds
 // the stats type and shadows only its histogram fields (encoding/json
 // prefers the shallower field), so counters added to stats later travel
 // without a change here, and times stay exact (durations are nanoseconds).
@@ -56,18 +56,14 @@ func (c *histCodec) enc(h *hdrhistogram.PackedHistogram) []byte {
 	if h == nil || c.err != nil {
 		return nil
 	}
-	b, err := h.Encode()
-	if err != nil {
-		c.err = fmt.Errorf("encoding a histogram: %w", err)
-	}
-	return b
+	return encodePackedHist(h)
 }
 
 func (c *histCodec) dec(b []byte) *hdrhistogram.PackedHistogram {
 	if len(b) == 0 || c.err != nil {
 		return nil
 	}
-	h, err := hdrhistogram.DecodePacked(b)
+	h, err := decodePackedHist(b)
 	if err != nil {
 		c.err = fmt.Errorf("decoding a histogram: %w", err)
 	}
@@ -97,6 +93,9 @@ func encodeSnapshot(s *stats.Snapshot) ([]byte, error) {
 	var c histCodec
 	w := &wireSnapshot{Snapshot: *s, Total: c.entry(s.Total)}
 	w.Snapshot.Entries, w.Snapshot.Total, w.Snapshot.Rendezvous, w.Snapshot.Pacing, w.Snapshot.Phases = nil, nil, nil, nil, nil
+	// The master needs the cumulative numbers only; the last tick's
+	// interval would double the message (with histograms JSON cannot carry).
+	w.Snapshot.Interval = nil
 	for _, e := range s.Entries {
 		w.Entries = append(w.Entries, c.entry(e))
 	}
