@@ -270,14 +270,18 @@ func (m *Master) onStats(msg *nats.Msg) {
 		m.checkDone()
 		return
 	}
+	// The statistics are the worker's numbers as the merge counts them:
+	// the table shows them when its heartbeat is behind (the final ones even
+	// when its last heartbeat is still on the way).
+	first := false
+	if snap.Total != nil && (s.Final || snap.Total.Requests > w.info.Requests) {
+		w.info.Requests, w.info.Failures = snap.Total.Requests, snap.Total.Failures
+		first = !w.counted && snap.Total.Requests > 0
+		w.counted = w.counted || first
+	}
 	if s.Final {
 		w.history = snap.History
 		w.final = true
-		// The final statistics are the worker's last word: the table shows
-		// them even when its last heartbeat is still on the way.
-		if snap.Total != nil {
-			w.info.Requests, w.info.Failures = snap.Total.Requests, snap.Total.Failures
-		}
 	} else {
 		w.history = append(w.history, snap.History...)
 		if over := len(w.history) - maxHistory; over > 0 {
@@ -287,6 +291,9 @@ func (m *Master) onStats(msg *nats.Msg) {
 	snap.History = nil
 	w.wire = &snap
 	m.mu.Unlock()
+	if first {
+		m.logf("worker %s: statistics coming in (%d requests so far)", s.Worker, snap.Total.Requests)
+	}
 	m.checkDone()
 }
 

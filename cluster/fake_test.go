@@ -48,6 +48,19 @@ type ledger struct {
 	overlaps int
 	ids      map[int]bool
 	dupIDs   int
+	// names, when set before the run starts, are the request names the
+	// users record, in turn ("/" otherwise).
+	names []string
+}
+
+// name is the request name of a user's i-th request.
+func (l *ledger) name(i int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.names) == 0 {
+		return "/"
+	}
+	return l.names[i%len(l.names)]
 }
 
 func newLedger() *ledger {
@@ -143,7 +156,7 @@ func (r *fakeRun) user(ctx context.Context, id int) {
 	defer r.exited(id)
 	r.ledger.user(id)
 	rec := r.st.Recorder(id)
-	for ctx.Err() == nil {
+	for i := 0; ctx.Err() == nil; i++ {
 		if r.hooks.Budget != nil && !r.hooks.Budget.Take() {
 			return
 		}
@@ -171,7 +184,7 @@ func (r *fakeRun) user(ctx context.Context, id int) {
 				}
 			}
 			time.Sleep(time.Millisecond)
-			rec.Request(stats.Key{Method: "GET", Name: "/"}, time.Millisecond, 1, "")
+			rec.Request(stats.Key{Method: "GET", Name: r.ledger.name(id + i)}, time.Millisecond, 1, "")
 		}
 		for i, row := range held {
 			r.ledger.give(r.sc.Data[i].Name, row)

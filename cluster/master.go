@@ -89,6 +89,9 @@ type worker struct {
 	snapSeq int64
 	history []stats.Point
 	final   bool
+	// counted says statistics with requests came in (the master says so
+	// once: statistics that never arrive are a misconfigured server).
+	counted bool
 	// answered says a response byte reached this worker, as its heartbeats
 	// or its statistics said (its final statistics can come before its last
 	// heartbeat, and the verdict must not wait for that beat).
@@ -188,12 +191,14 @@ func NewMaster(cfg MasterConfig) (*Master, error) {
 	m.budget = newBudgetServer(cfg.Iterations, func() { m.Stop(fmt.Sprintf("%d iterations done", cfg.Iterations)) })
 	m.rdv = newRendezvousServer(cfg.Conn, m.subj, m.logf)
 	nc := cfg.Conn
+	// Statistics over the server's max payload come in parts.
+	statsIn := newAssembler(func(b []byte) { m.onStats(&nats.Msg{Data: b}) }, m.logf)
 	for subject, handler := range map[string]nats.MsgHandler{
 		joinSubject:         m.onJoin,
 		m.subj.bundle():     m.onBundle,
 		m.subj.ready():      m.onReady,
 		m.subj.beat():       m.onBeat,
-		m.subj.stats():      m.onStats,
+		m.subj.stats():      statsIn.onMsg,
 		m.subj.lease():      m.leases.onRequest,
 		m.subj.iterations(): m.onIterations,
 		m.subj.arrive():     m.rdv.onArrival,

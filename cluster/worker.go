@@ -346,10 +346,12 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				w.logf("no word from the master for %s: users stopped", OrphanAfter)
 				return ErrOrphaned
 			}
+			// The heartbeat first: liveness must not wait on encoding the
+			// statistics, which takes a while with hundreds of names.
+			w.sendBeat(run, false)
 			if started {
 				w.ship(run, false)
 			}
-			w.sendBeat(run, false)
 			if started && now.Sub(status) >= 5*time.Second {
 				status = now
 				s := run.Snapshot()
@@ -460,7 +462,8 @@ func (w *Worker) ship(run Run, final bool) {
 		b, err = json.Marshal(statsMsg{Worker: w.name, Seq: seq, Final: final, Snap: b, Answered: run.Answered(), Resets: resets})
 	}
 	if err == nil {
-		err = w.cfg.Conn.Publish(w.subj.stats(), b)
+		// Over the server's max payload (1 MB by default), in parts.
+		err = publishParts(w.cfg.Conn, w.subj.stats(), w.name, seq, b, partSize(w.cfg.Conn))
 	}
 	if err != nil {
 		w.logf("sending statistics: %v", err)

@@ -1,0 +1,164 @@
+package cluster
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// A NATS server refuses a message larger than its max_payload (1 MB unless
+// configured otherwise), and a worker's statistics can be larger: hundreds
+// of request names with their histograms, a thousand error texts, and the
+// whole per-second history in the final shipment. Such a message goes in
+// parts of at most the server's max payload, each carrying headers that say
+// whose message it is and which part; the receiver puts them back
+// together. Parts of one message come from one connection on one subject,
+// so NATS delivers them in order; a missing part (a slow consumer) drops
+// the message, which costs nothing with cumulative statistics: the next
+// one, a second later, has everything.
+const (
+	hdrFrom = "Loadrun-From" // the sender (the worker's name)
+	hdrMsg  = "Loadrun-Msg"  // the message's id from that sender
+	hdrPart = "Loadrun-Part" // "I/N": part I (from 1) of N
+)
+
+// partRoom is what a part leaves of the max payload for its headers (the
+// sender's name among them).
+const partRoom = 1024
+
+// maxWhole bounds a message sent in parts, and so the memory a receiver
+// gives one sender's message while putting it together.
+const maxWhole = 64 << 20
+
+// maxSenders bounds the senders whose messages are put together at once.
+const maxSenders = 1024
+
+// partSize is the largest part nc's server takes, headers included.
+func partSize(nc *nats.Conn) int {
+	return max(int(nc.MaxPayload())-partRoom, 1024)
+}
+
+// publishParts publishes data on subject: as one plain message when it fits
+// in size bytes, else in parts of size bytes with the headers above.
+func publishParts(nc *nats.Conn, subject, from string, id int64, data []byte, size int) error {
+	if len(data) <= size {
+		return nc.Publish(subject, data)
+	}
+	if len(data) > maxWhole {
+		return fmt.Errorf("a message of %d MiB is over the %d MiB loadrun sends in parts", len(data)>>20, maxWhole>>20)
+	}
+	n := (len(data) + size - 1) / size
+	for i := range n {
+		m := nats.NewMsg(subject)
+		m.Header.Set(hdrFrom, from)
+		m.Header.Set(hdrMsg, strconv.FormatInt(id, 10))
+		m.Header.Set(hdrPart, strconv.Itoa(i+1)+"/"+strconv.Itoa(n))
+		m.Data = data[i*size : min(len(data), (i+1)*size)]
+		if err := nc.PublishMsg(m); err != nil {
+			return fmt.Errorf("part %d of %d: %w", i+1, n, err)
+		}
+	}
+	return nil
+}
+
+// assembler puts messages published by publishParts back together and
+// hands each whole message to deliver (plain messages go straight
+// through). It keeps one message in the making per sender: a newer message
+// from a sender replaces its unfinished older one. Its onMsg is safe for
+// concurrent use.
+type assembler struct {
+	deliver func(data []byte)
+	// logf tells why a message was dropped; nil discards it.
+	logf func(format string, args ...any)
+
+	mu      sync.Mutex
+	pending map[string]*partial
+}
+
+// partial is a message being put together.
+type partial struct {
+	id      string
+	next, n int // the part expected next (from 1), of n
+	data    []byte
+	started time.Time
+}
+
+func newAssembler(deliver func([]byte), logf func(string, ...any)) *assembler {
+	return &assembler{deliver: deliver, logf: logf, pending: map[string]*partial{}}
+}
+
+func (a *assembler) drop(format string, args ...any) {
+	if a.logf != nil {
+		a.logf(format, args...)
+	}
+}
+
+func (a *assembler) onMsg(msg *nats.Msg) {
+	part := msg.Header.Get(hdrPart)
+	if part == "" {
+		a.deliver(msg.Data)
+		return
+	}
+	from, id := msg.Header.Get(hdrFrom), msg.Header.Get(hdrMsg)
+	si, sn, _ := strings.Cut(part, "/")
+	i, err1 := strconv.Atoi(si)
+	n, err2 := strconv.Atoi(sn)
+	if err1 != nil || err2 != nil || i < 1 || i > n || n > maxWhole/1024 {
+		a.drop("a message part from %q with a bad %s header %q: dropped", from, hdrPart, part)
+		return
+	}
+	whole := a.add(from, id, i, n, msg.Data)
+	if whole != nil {
+		a.deliver(whole)
+	}
+}
+
+// add files part i of n of a sender's message and returns the whole
+// message once its last part is in.
+func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.pending[from]
+	if i == 1 {
+		if p == nil && len(a.pending) >= maxSenders {
+			a.evictOldest()
+		}
+		p = &partial{id: id, next: 1, n: n, started: time.Now()}
+		a.pending[from] = p
+	}
+	switch {
+	case p == nil || p.id != id:
+		// The start of this message was missed, or a newer one began.
+		return nil
+	case p.n != n || p.next != i:
+		delete(a.pending, from)
+		a.drop("message %s from %q: part %d of %d came when part %d of %d was due: dropped", id, from, i, n, p.next, p.n)
+		return nil
+	case len(p.data)+len(data) > maxWhole:
+		delete(a.pending, from)
+		a.drop("message %s from %q is over %d MiB: dropped", id, from, maxWhole>>20)
+		return nil
+	}
+	p.data = append(p.data, data...)
+	p.next++
+	if p.next <= p.n {
+		return nil
+	}
+	delete(a.pending, from)
+	return p.data
+}
+
+// evictOldest drops the message that began longest ago.
+func (a *assembler) evictOldest() {
+	oldest := ""
+	for from, p := range a.pending {
+		if oldest == "" || p.started.Before(a.pending[oldest].started) {
+			oldest = from
+		}
+	}
+	delete(a.pending, oldest)
+}
