@@ -1,194 +1,18 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/loadrun/loadrun/demo"
 )
-
-// These tests run a master and several worker processes of the built
-// binary on loopback, as a user does, each on free ports.
-
-// distLimit bounds each process of a distributed test.
-const distLimit = 90 * time.Second
-
-// proc is one running loadrun process.
-type proc struct {
-	name           string
-	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
-	done           chan struct{}
-	code           int
-}
-
-func startProc(t *testing.T, bin, name string, args ...string) *proc {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), distLimit)
-	p := &proc{name: name, done: make(chan struct{})}
-	p.cmd = exec.CommandContext(ctx, bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	if err := p.cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() {
-		defer cancel()
-		err := p.cmd.Wait()
-		var exit *exec.ExitError
-		switch {
-		case errors.As(err, &exit):
-			p.code = exit.ExitCode()
-		case err != nil:
-			p.code = -1
-		}
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", name, p.stderr.String())
-		}
-	})
-	return p
-}
-
-// wait waits for the process to exit and returns its exit code.
-func (p *proc) wait(t *testing.T, limit time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.done:
-		return p.code
-	case <-time.After(limit):
-		t.Fatalf("%s did not exit within %s\nstderr:\n%s", p.name, limit, p.stderr.String())
-		return -1
-	}
-}
-
-// await waits until the process's stderr matches re and returns the first
-// submatch.
-func (p *proc) await(t *testing.T, re *regexp.Regexp, limit time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(p.stderr.String()); m != nil {
-			return m[len(m)-1]
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited (%d) before printing %q\nstderr:\n%s", p.name, p.code, re, p.stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("%s did not print %q within %s\nstderr:\n%s", p.name, re, limit, p.stderr.String())
-	return ""
-}
-
-var listening = regexp.MustCompile(`Master listening on (\S+)`)
-
-// distCluster is a master process and its worker processes.
-type distCluster struct {
-	master  *proc
-	workers []*proc
-	json    string
-}
-
-// startDist starts a master on a free port with args and n workers that
-// join it with join (nil: --master ADDR).
-func startDist(t *testing.T, bin string, n int, join []string, args ...string) *distCluster {
-	t.Helper()
-	c := &distCluster{json: filepath.Join(t.TempDir(), "summary.json")}
-	margs := append([]string{"master"}, args...)
-	margs = append(margs, "--expect-workers", fmt.Sprint(n), "-q", "--json", c.json)
-	if join == nil {
-		margs = append(margs, "--bind", "127.0.0.1:0")
-	}
-	c.master = startProc(t, bin, "master", margs...)
-	if join == nil {
-		join = []string{"--master", c.master.await(t, listening, 20*time.Second)}
-	}
-	for i := range n {
-		name := fmt.Sprintf("w%d", i+1)
-		c.workers = append(c.workers, startProc(t, bin, name, append([]string{"worker", "--name", name}, join...)...))
-	}
-	return c
-}
-
-// distSummary is the part of the master's JSON summary these tests read.
-type distSummary struct {
-	Aggregated struct {
-		Requests int64 `json:"requests"`
-		Failures int64 `json:"failures"`
-	} `json:"aggregated"`
-	Requests []struct {
-		Name     string `json:"name"`
-		Requests int64  `json:"requests"`
-		Failures int64  `json:"failures"`
-	} `json:"requests"`
-	Rendezvous []struct {
-		Name    string  `json:"name"`
-		Groups  int64   `json:"groups"`
-		ByCount int64   `json:"by_count"`
-		SizeMin float64 `json:"size_min"`
-		SizeMax float64 `json:"size_max"`
-	} `json:"rendezvous"`
-	Warnings []string `json:"warnings"`
-	Workers  []struct {
-		Name     string `json:"name"`
-		State    string `json:"state"`
-		Requests int64  `json:"requests"`
-	} `json:"workers"`
-}
-
-func (c *distCluster) finish(t *testing.T, wantCode int) distSummary {
-	t.Helper()
-	if code := c.master.wait(t, distLimit); code != wantCode {
-		t.Errorf("master exit code %d, want %d\nstderr:\n%s\nstdout:\n%s", code, wantCode, c.master.stderr.String(), c.master.stdout.String())
-	}
-	var s distSummary
-	b, err := os.ReadFile(c.json)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// idServer records, per path, the user ids (query u) it was sent.
-type idServer struct {
-	mu  sync.Mutex
-	ids map[string][]string
-}
-
-func (s *idServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.ids[r.URL.Path] = append(s.ids[r.URL.Path], r.URL.Query().Get("u"))
-	s.mu.Unlock()
-	w.Write([]byte("ok"))
-}
-
-func (s *idServer) get(path string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.ids[path])
-}
 
 func TestDistributed(t *testing.T) {
 	if testing.Short() {
@@ -352,14 +176,11 @@ users:
     on_start: [{request: {url: "/start?u=${user_id}"}}]
     tasks: [{steps: [{request: {url: "/it?u=${user_id}"}}]}]
 `)
-		c := startDist(t, bin, 3, nil, file, "-u", "6", "-r", "0", "-t", "8s")
-		c.master.await(t, regexp.MustCompile(`(Ramping)`), 20*time.Second)
-		for len(ids.get("/start")) < 6 {
-			time.Sleep(20 * time.Millisecond)
-		}
-		// Let w2 report statistics: they tick once a second from its start,
-		// and it sends them once a second.
-		time.Sleep(2500 * time.Millisecond)
+		dir := t.TempDir()
+		csvPrefix, htmlPath := filepath.Join(dir, "r"), filepath.Join(dir, "r.html")
+		c := startDist(t, bin, 3, nil, file, "-u", "6", "-r", "0", "-t", "8s", "--csv", csvPrefix, "--html", htmlPath)
+		// Kill w2 once the master has its statistics with requests in them.
+		c.master.await(t, regexp.MustCompile(`worker (w2): statistics coming in`), 30*time.Second)
 		if err := c.workers[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -382,6 +203,7 @@ users:
 		if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "worker w2") && strings.Contains(w, "lost") }) {
 			t.Errorf("no warning names the lost worker: %q", s.Warnings)
 		}
+		checkWorkerReports(t, csvPrefix, htmlPath, s)
 		for _, w := range []*proc{c.workers[0], c.workers[2]} {
 			if code := w.wait(t, 10*time.Second); code != exitOK {
 				t.Errorf("%s exit code %d", w.name, code)
@@ -492,27 +314,6 @@ users:
 			t.Errorf("%d requests at the target, %d counted; want 100", n, s.Aggregated.Requests)
 		}
 	})
-}
-
-// startNATS builds nats-server from the module and starts it on a free
-// port, returning its URL.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "nats-server")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/nats-io/nats-server/v2")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building nats-server: %v\n%s", err, out)
-	}
-	// -p -1 picks a free port; the server logs it.
-	p := startProc(t, bin, "nats-server", "-a", "127.0.0.1", "-p", "-1")
-	return "nats://" + p.await(t, regexp.MustCompile(`Listening for client connections on (\S+)`), 20*time.Second)
 }
 
 // TestDistributedFlags: command lines a master or worker refuses, with

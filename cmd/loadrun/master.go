@@ -325,7 +325,9 @@ func lostWarnings(workers []reports.Worker) []string {
 	var out []string
 	for _, w := range workers {
 		if !w.Lost.IsZero() {
-			out = append(out, fmt.Sprintf("worker %s (%s) was lost at %s (silent for %s): its users were restarted on the other workers; its statistics are those of its last report",
+			out = append(out, fmt.Sprintf("worker %s (%s) was lost at %s (silent for %s): its users were restarted on the other workers; "+
+				"its statistics are those of its last report, so the requests it made after that report are not counted "+
+				"(about its last second of load; more if it kept running cut off from the master)",
 				w.Name, w.Host, w.Lost.Format("15:04:05"), cluster.LostAfter))
 		}
 	}
