@@ -191,7 +191,8 @@ func (p *parser) errAt(off int64, where, msg string) *Error {
 }
 
 // jsonErr turns a decoder error into an Error with a position; a type
-// error is placed at entryStart, the value being decoded.
+// error is placed at at[0] when given (the start of the value being
+// decoded), else at the decoder's offset.
 func (p *parser) jsonErr(err error, where string, at ...int64) *Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

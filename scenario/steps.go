@@ -329,7 +329,7 @@ func (p *parser) rendezvous(n *yaml.Node) *Rendezvous {
 	return r
 }
 
-// wantScalarList reads a list of scalars as Go values (for `in`).
+// scalarList reads a list of scalars as Go values (for `in`).
 func (p *parser) scalarList(n *yaml.Node, label string) ([]any, bool) {
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {

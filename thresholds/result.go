@@ -11,8 +11,8 @@ type Result struct {
 	Rule string
 	// Metric is what the rule measures, by its canonical name: "p95",
 	// "p99.9", "med" (also for median and p50), "avg", "min", "max",
-	// "fail_ratio", "failures", "requests", "rps", "checks" or
-	// "check_failures". Code that needs to know what a rule is about reads
+	// "fail_ratio", "failures", "requests", "rps", "checks",
+	// "check_failures", "dropped" or "dropped_ratio". Code that needs to know what a rule is about reads
 	// it here instead of parsing Rule again.
 	Metric string
 	// Value is the measured value, formatted in the rule's unit ("287ms",

@@ -33,9 +33,9 @@
 // of a run is never held up by a barrier.
 //
 // Barrier is the interface the engine's users call. Local is the in-process
-// implementation; the decision itself is the pure Rule, so that a later
-// distributed master can count arrivals from all workers, apply the same Rule
-// to the summed population and broadcast the release.
+// implementation; the decision itself is the pure Rule, so that a
+// distributed master (cluster/barrier.go) counts arrivals from all workers,
+// applies the same Rule to the summed population and broadcasts the release.
 package rendezvous
 
 import (
