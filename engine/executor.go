@@ -19,7 +19,8 @@ import (
 //     pacing (Driver.startLocked); SetUsers and SetSplit change its users
 //     mid-run, closed-model stages (StartShape) change them on schedule;
 //   - the open model (openModel, engine/open.go), for an open-model shape:
-//     arrivals on the shape's schedule, each handed to an idle user with
+//     arrivals on the shape's schedule (those Shape.Take gives it, when it
+//     is one part of a larger run), each handed to an idle user with
 //     User.OfferDue, users made with Driver.NewUserFor up to max_users;
 //   - Options.Executor: an executor of the caller's, on the same Driver
 //     methods as the open model.

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -18,12 +17,11 @@ import (
 func openRun(t *testing.T, src string, sh *engine.Shape, opts engine.Options) (*engine.Runner, *stats.Snapshot, demo.Stats) {
 	t.Helper()
 	app := demo.New(demo.Options{})
-	srv := httptest.NewServer(app)
-	defer srv.Close()
 	var r *engine.Runner
 	var snap *stats.Snapshot
 	synctest.Test(t, func(t *testing.T) {
-		r = engine.NewRunner(compile(t, src, srv.URL), opts)
+		opts.Dial = virtualHost(t, app)
+		r = engine.NewRunner(compile(t, src, vhost), opts)
 		if err := r.StartShape(sh); err != nil {
 			t.Fatal(err)
 		}

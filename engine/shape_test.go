@@ -1,12 +1,10 @@
 package engine_test
 
 import (
-	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/loadrun/loadrun/demo"
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/schedule"
 )
@@ -26,11 +24,10 @@ users:
 // change falls on a whole second, where the stats tick: two timers at one
 // instant run in either order.)
 func TestStagesFollowTheSchedule(t *testing.T) {
-	srv := httptest.NewServer(demo.New(demo.Options{}))
-	defer srv.Close()
 	synctest.Test(t, func(t *testing.T) {
-		plan := compile(t, oneRequest, srv.URL)
-		r := engine.NewRunner(plan, engine.Options{})
+		_, dial := virtualDemo(t)
+		plan := compile(t, oneRequest, vhost)
+		r := engine.NewRunner(plan, engine.Options{Dial: dial})
 		ramp := 2500 * time.Millisecond
 		sh := &engine.Shape{Schedule: schedule.Stages([]schedule.Stage{{Duration: ramp, Target: 9}, {Duration: 2 * time.Second, Target: 9}, {Duration: ramp, Target: 0}})}
 		if err := r.StartShape(sh); err != nil {
@@ -69,8 +66,6 @@ func TestStagesFollowTheSchedule(t *testing.T) {
 // per path).
 func TestFixedCount(t *testing.T) {
 	var rec recorder
-	srv := httptest.NewServer(rec.wrap(nil))
-	defer srv.Close()
 	src := `
 users:
   - name: admin
@@ -83,7 +78,8 @@ users:
     tasks: [{steps: [{request: {url: "/shop?u=${user_id}"}}]}]
 `
 	synctest.Test(t, func(t *testing.T) {
-		r := engine.NewRunner(compile(t, src, srv.URL), engine.Options{})
+		dial := virtualHost(t, rec.wrap(nil))
+		r := engine.NewRunner(compile(t, src, vhost), engine.Options{Dial: dial})
 		sh := &engine.Shape{Schedule: schedule.Stages([]schedule.Stage{{Duration: 500 * time.Millisecond, Target: 6}, {Duration: time.Second, Target: 6}})}
 		if err := r.StartShape(sh); err != nil {
 			t.Fatal(err)
