@@ -293,6 +293,17 @@ users:
 		}
 	})
 
+	// --csv-full-history on a master: every second, a row per request name
+	// from the merged statistics of all workers, then the Aggregated row;
+	// the last tick's totals are the stats file's.
+	t.Run("full history", func(t *testing.T) {
+		prefix := filepath.Join(t.TempDir(), "r")
+		file := filepath.Join("..", "..", "examples", "shop.yaml")
+		c := startDist(t, bin, 2, nil, file, "--demo", "-u", "4", "-r", "0", "-t", "4s", "--csv", prefix, "--csv-full-history")
+		c.finish(t, exitOK)
+		checkFullHistory(t, prefix)
+	})
+
 	// A standalone NATS server (built from the module) instead of the
 	// embedded one.
 	t.Run("standalone NATS", func(t *testing.T) {
@@ -339,6 +350,8 @@ users:
 		{"no scenario", []string{"master", "--expect-workers", "1"}, "exactly one scenario"},
 		// The web UI of a master follows run --web's rules: beyond loopback only with --web-auth.
 		{"master web beyond loopback", []string{"master", file, "--expect-workers", "1", "--web", "--web-addr", "0.0.0.0:0"}, "--web-auth"},
+		// Per-request history rows are for a test started from the command line, as with run --web.
+		{"master full history with web", []string{"master", file, "--expect-workers", "1", "--web", "--csv", filepath.Join(t.TempDir(), "r"), "--csv-full-history"}, "works without --web"},
 		// And its flags need --web.
 		{"master autostart without web", []string{"master", file, "--expect-workers", "1", "--autostart"}, "--autostart needs --web"},
 		// A worker needs to know where its master is.

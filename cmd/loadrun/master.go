@@ -62,15 +62,26 @@ func masterCmd(args []string, e env) int {
 	if f.interval <= 0 {
 		f.interval = 2 * time.Second
 	}
-	if f.fullHistory && f.csv != "" {
-		// The per-request rows are written by `run`'s tick hook only.
-		fmt.Fprintln(e.stderr, "loadrun master: --csv-full-history works with `loadrun run` only (the master writes the aggregated history)")
+	if f.fullHistory && f.csv != "" && f.web.on {
+		// As with run --web: the page can reset the statistics, and the
+		// per-request rows are written for a test started from the command line.
+		fmt.Fprintln(e.stderr, "loadrun master: --csv-full-history works without --web")
 		return exitUsage
 	}
 	out := session.Reports{CSV: f.csv, JSON: f.json, HTML: f.html, JUnit: f.junit}
 	if err := out.Check(); err != nil {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)
 		return exitUsage
+	}
+	if f.fullHistory && f.csv != "" {
+		hist, err := reports.CreateHistory(f.csv + "_stats_history.csv")
+		if err != nil {
+			fmt.Fprintln(e.stderr, "loadrun master: --csv:", err)
+			return exitUsage
+		}
+		// Closed by finishReports, or here if the run never starts.
+		defer hist.Close(nil)
+		out.History = hist
 	}
 	if f.demo {
 		addr, stop, err := startDemo()
@@ -216,6 +227,7 @@ func masterLoop(m *cluster.Master, plan *engine.Plan, f runFlags, out session.Re
 	check := time.NewTicker(time.Second)
 	defer check.Stop()
 	var aborted []int
+	var prev *stats.Snapshot // the last snapshot written to the full history
 	start, _ := m.Times()
 	interrupts := 0
 wait:
@@ -232,6 +244,14 @@ wait:
 				m.Kill("killed")
 			}
 		case now := <-check.C:
+			if out.History != nil {
+				// --csv-full-history: this second's rows, from the merged
+				// statistics less those of the second before.
+				if s := m.Snapshot(); s != nil {
+					out.History.Tick(cluster.WithInterval(prev, s))
+					prev = s
+				}
+			}
 			if i, reason := abortingRule(plan, m, now.Sub(start)); reason != "" {
 				aborted = append(aborted, i)
 				m.Stop(reason)
@@ -279,6 +299,9 @@ wait:
 	reports.WriteSummary(e.stdout, run, snap)
 	reports.WriteWorkers(e.stdout, workers)
 	res := &session.Result{Run: run, Snapshot: snap}
+	if out.History != nil {
+		res.LastTick = cluster.WithInterval(prev, snap)
+	}
 	if ended != nil {
 		ended(res)
 	}
