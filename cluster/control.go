@@ -377,6 +377,16 @@ func (m *Master) checkLost(now time.Time) {
 // final statistics. The first reason given is kept.
 func (m *Master) Stop(reason string) { m.end(reason, opStop) }
 
+// Dismiss ends the run as Stop does, and sends every worker away even when
+// the master was configured to keep them (Stay): the master is quitting.
+func (m *Master) Dismiss(reason string) {
+	m.mu.Lock()
+	m.dismissed = true
+	m.mu.Unlock()
+	m.Stop(reason)
+	_ = m.cfg.Conn.Flush() // the master is about to exit
+}
+
 // Kill ends the run at once on every worker.
 func (m *Master) Kill(reason string) { m.end(reason, opKill) }
 
@@ -403,9 +413,12 @@ func (m *Master) end(reason, op string) {
 		}
 	}
 	m.mu.Unlock()
+	m.mu.Lock()
+	stay := m.cfg.Stay && !m.dismissed
+	m.mu.Unlock()
 	m.logf("stopping: %s", reason)
 	m.rdv.close()
-	m.publish(m.subj.broadcast(), control{Op: op, Reason: reason})
+	m.publish(m.subj.broadcast(), control{Op: op, Reason: reason, Stay: stay})
 	m.checkDone()
 }
 

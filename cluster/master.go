@@ -44,6 +44,10 @@ type MasterConfig struct {
 	// Shape, when set, is the load shape the run follows instead of Users
 	// and Rate (see Shape).
 	Shape *Shape
+	// Stay says workers join the master's next test once this one ended
+	// (RunWorker returns ErrNextTest): a master serving the web UI runs
+	// test after test with the same workers. Dismiss sends them away.
+	Stay bool
 	// Log receives what the master does (joins, losses, the end); nil
 	// discards it.
 	Log io.Writer
@@ -141,6 +145,7 @@ type Master struct {
 	// statistics start (the run's start, or the latest reset).
 	resets     int64
 	statsStart time.Time
+	dismissed  bool   // Dismiss: the workers are not asked to stay
 	shape      *Shape // the open model's shape, cut at the run time
 	// walk is the open model's arrivals as the workers walk them: walkN
 	// is the number of the next one, due at walkAt (walkOK false once the
@@ -268,7 +273,13 @@ func (m *Master) onJoin(msg *nats.Msg) {
 	}
 	m.mu.Lock()
 	if m.stopping {
+		later := m.cfg.Stay && !m.dismissed
 		m.mu.Unlock()
+		if later {
+			// Its next test is about to take joins.
+			respond(msg, joinReply{Later: true})
+			return
+		}
 		refuse("the run is ending")
 		return
 	}

@@ -83,6 +83,9 @@ type joinReply struct {
 	Worker string `json:"worker,omitempty"`
 	// BundleSize is the length of the encoded bundle, fetched in chunks.
 	BundleSize int `json:"bundle_size,omitempty"`
+	// Later says the master's test is ending and it runs another after
+	// it: the worker asks again in a moment.
+	Later bool `json:"later,omitempty"`
 }
 
 // bundleChunk asks for part of the encoded bundle.
@@ -127,7 +130,10 @@ type control struct {
 	// Resets is how many times the run's statistics were reset (opReset,
 	// and every assignment): a worker's statistics say since which reset
 	// they count.
-	Resets int64  `json:"resets,omitempty"`
+	Resets int64 `json:"resets,omitempty"`
+	// Stay, on a stop, says the master runs another test after this one:
+	// the worker joins it once its final statistics are sent.
+	Stay   bool   `json:"stay,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
 

@@ -74,10 +74,22 @@ type WorkerConfig struct {
 	NewRun func(sc *scenario.Scenario, hooks Hooks, args []string) (Run, error)
 	// Log receives what the worker does; nil discards it.
 	Log io.Writer
+	// JoinWithin, when not 0, is how long RunWorker waits for a master to
+	// answer its join before it returns ErrNoMaster (a worker waiting for
+	// a master's next test, which quit meanwhile). 0 waits until ctx ends.
+	JoinWithin time.Duration
 }
 
 // ErrRefused wraps the master's reason for refusing a worker.
 var ErrRefused = errors.New("the master refused this worker")
+
+// ErrNextTest is returned when the run ended and the master asked the
+// worker to stay for its next test: the caller joins again.
+var ErrNextTest = errors.New("the test ended; the master runs another")
+
+// ErrNoMaster is returned when no master answered a join within
+// WorkerConfig.JoinWithin.
+var ErrNoMaster = errors.New("no master answered")
 
 // ErrOrphaned is returned when the master fell silent: the worker stopped
 // its users rather than load the target with nobody in charge.
@@ -98,6 +110,7 @@ type Worker struct {
 	statSeq    int64
 	sentUntil  time.Time
 	asked      bool  // the master asked the run to stop
+	stay       bool  // and to join its next test after this one
 	gen        int64 // the last assignment applied
 	run        Run   // set once the first assignment made it
 	lastAlive  int   // the population last sent
@@ -128,19 +141,27 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	host, _ := os.Hostname()
 	req, _ := json.Marshal(joinRequest{Protocol: Protocol, Version: cfg.Version, Name: cfg.Name, Token: cfg.Token, Host: host, CPUs: runtime.NumCPU()})
 	var reply joinReply
+	since := time.Now()
 	for {
 		msg, err := cfg.Conn.Request(joinSubject, req, 5*time.Second)
 		if err == nil {
+			reply = joinReply{}
 			if err := json.Unmarshal(msg.Data, &reply); err != nil {
 				return fmt.Errorf("the master's answer to joining: %w", err)
 			}
-			break
-		}
-		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+			if !reply.Later {
+				break
+			}
+			w.logf("the master's test is ending; joining its next test")
+		} else if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
 			return fmt.Errorf("joining: %w", err)
+		} else {
+			// No master yet: the worker may well have been started first.
+			if cfg.JoinWithin > 0 && time.Since(since) >= cfg.JoinWithin {
+				return fmt.Errorf("%w for %s", ErrNoMaster, cfg.JoinWithin)
+			}
+			w.logf("waiting for a master on %s", cfg.Conn.ConnectedUrlRedacted())
 		}
-		// No master yet: the worker may well have been started first.
-		w.logf("waiting for a master on %s", cfg.Conn.ConnectedUrlRedacted())
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -304,12 +325,16 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				w.mu.Unlock()
 			case opStop, opKill:
 				w.mu.Lock()
-				w.asked = true
+				w.asked, w.stay = true, c.Stay
 				w.mu.Unlock()
 				w.rdv.releaseAll()
 				if run == nil || !started {
 					w.logf("the master ended the run before this worker started: %s", c.Reason)
 					w.sendBeat(nil, true)
+					_ = nc.Flush()
+					if c.Stay {
+						return ErrNextTest
+					}
 					return nil
 				}
 				w.logf("the master stops the run: %s", c.Reason)
@@ -330,12 +355,20 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 			w.sendBeat(run, true)
 			_ = nc.Flush()
 			w.mu.Lock()
-			asked := w.asked
+			asked, stay := w.asked, w.stay
 			w.mu.Unlock()
 			if !asked {
 				w.logf("the run ended here: %s", run.Reason())
 			}
 			w.logf("final statistics sent")
+			if !asked {
+				// The master ends the test for every worker in turn: its
+				// stop says whether to stay for its next test.
+				stay = w.awaitStop()
+			}
+			if stay {
+				return ErrNextTest
+			}
 			return nil
 		case now := <-tick.C:
 			if now.Sub(w.lastMaster) > OrphanAfter {
@@ -357,6 +390,22 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				s := run.Snapshot()
 				w.logf("users %d, requests %d, failures %d, CPU %.0f%%", run.Users(), s.Total.Requests, s.Total.Failures, s.CPU)
 			}
+		}
+	}
+}
+
+// awaitStop waits a while for the master's stop after the worker's run
+// ended by itself, and reports whether it asks the worker to stay.
+func (w *Worker) awaitStop() bool {
+	timeout := time.After(LostAfter)
+	for {
+		select {
+		case c := <-w.ctl:
+			if c.Op == opStop || c.Op == opKill {
+				return c.Stay
+			}
+		case <-timeout:
+			return false
 		}
 	}
 }

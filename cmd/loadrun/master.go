@@ -144,10 +144,12 @@ func masterCmd(args []string, e env) int {
 	for _, u := range sc.Users {
 		weights = append(weights, u.Weight)
 	}
-	m, err := cluster.NewMaster(cluster.MasterConfig{
+	cfg := cluster.MasterConfig{
 		Conn: nc, Version: version, Token: mf.token, Bundle: bundle, Weights: weights, Fixed: fixedCounts(sc), Pools: pools,
 		Users: f.users, Rate: f.rate, Iterations: f.iterations, RunTime: f.runTime, Shape: shape, Log: e.stderr,
-	})
+		Stay: f.web.on, // the web UI runs test after test with the same workers
+	}
+	m, err := cluster.NewMaster(cfg)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun master:", err)
 		return exitFailed
@@ -155,7 +157,17 @@ func masterCmd(args []string, e env) int {
 	defer m.Close()
 	fmt.Fprintf(e.stderr, "Waiting for %d worker(s): loadrun worker %s\n", mf.expect, workerHint(mf, joinAt, url))
 	if f.web.on {
-		return masterWeb(m, plan, f, mf.expect, out, files[0], e)
+		next := func() (*cluster.Master, error) {
+			// Each test lends the rows of fresh unique pools, as run --web's.
+			pools, err := cluster.MasterPools(sc)
+			if err != nil {
+				return nil, err
+			}
+			c := cfg
+			c.Pools = pools
+			return cluster.NewMaster(c)
+		}
+		return masterWeb(m, next, plan, f, mf.expect, out, files[0], e)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -16,9 +16,11 @@ var webListening = regexp.MustCompile(`Web UI on (http://\S+)/ `)
 
 // TestMasterWeb: a master with --web and two worker processes starts from
 // POST /api/start, lists both workers, resets the statistics from POST
-// /api/reset, stops from POST /api/stop, writes its JSON summary with the
-// requests the target served after the reset, refuses a second start with
-// 409 and quits on Ctrl-C.
+// /api/reset, stops from POST /api/stop and writes its JSON summary with
+// the requests the target served after the reset; the workers join the
+// next test, which a second POST /api/start (New test) runs and whose
+// summary holds exactly its requests; Ctrl-C quits the master and sends
+// the workers away (both exit 0).
 func TestMasterWeb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs several processes")
@@ -111,16 +113,46 @@ func TestMasterWeb(t *testing.T) {
 	}
 	// Reports are written (a Ctrl-C before that would cut them short).
 	master.await(t, regexp.MustCompile(`web UI stays up`), distLimit)
-	if code, body := call("POST", "/api/start", `{"users": 1, "spawn_rate": 0, "run_time": ""}`); code != http.StatusConflict ||
-		!strings.Contains(body, "a master runs one test") {
-		t.Errorf("second start: %d %s, want 409 saying a master runs one test", code, body)
+	testOne := served.Load()
+	var one distSummary
+	if b, err := os.ReadFile(jsonPath); err != nil || json.Unmarshal(b, &one) != nil {
+		t.Fatalf("the first test's summary: %v", err)
 	}
-	// The page stays up after the run until Ctrl-C.
+	// 4 users may each have had a request in flight when its worker reset.
+	if n := testOne; one.Aggregated.Requests < n-servedAfter-4 || one.Aggregated.Requests > n-servedBefore+4 {
+		t.Errorf("the first summary counts %d requests, the target served %d after the reset (%d to %d of %d in all)",
+			one.Aggregated.Requests, n-servedAfter, n-servedBefore, n-servedAfter, n)
+	}
+	// New test: the workers joined the next test; it starts with them.
+	waitFor(t, "both workers joined the next test", func() bool {
+		return strings.Count(master.stderr.String(), "2 worker(s) ready") == 2
+	})
+	if code, body := call("POST", "/api/start", `{"users": 2, "spawn_rate": 0, "run_time": ""}`); code != 200 {
+		t.Fatalf("second start: %d %s", code, body)
+	}
+	waitFor(t, "the second test loading on both workers", func() bool {
+		l := stats()
+		return len(l.Workers) == 2 && l.Workers[0].Users == 1 && l.Workers[1].Users == 1 && l.Aggregated.Requests > 0
+	})
+	if code, body := call("POST", "/api/stop", ""); code != 200 {
+		t.Fatalf("second stop: %d %s", code, body)
+	}
+	waitFor(t, "the second test's reports, and both workers joined the third", func() bool {
+		return strings.Count(master.stderr.String(), "web UI stays up") == 2 &&
+			strings.Count(master.stderr.String(), "2 worker(s) ready") == 3
+	})
+	// The page stays up after the run until Ctrl-C, which sends the
+	// workers waiting for a next test away.
 	if err := master.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	if code := master.wait(t, distLimit); code != exitOK {
 		t.Errorf("master exit code %d, want 0\nstderr:\n%s", code, master.stderr.String())
+	}
+	for _, w := range workers {
+		if code := w.wait(t, 20*time.Second); code != exitOK {
+			t.Errorf("%s exit code %d, want 0\nstderr:\n%s", w.name, code, w.stderr.String())
+		}
 	}
 	var s distSummary
 	b, err := os.ReadFile(jsonPath)
@@ -130,10 +162,9 @@ func TestMasterWeb(t *testing.T) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	// 4 users may each have had a request in flight when its worker reset.
-	if n := served.Load(); s.Aggregated.Requests < n-servedAfter-4 || s.Aggregated.Requests > n-servedBefore+4 {
-		t.Errorf("the summary counts %d requests, the target served %d after the reset (%d to %d of %d in all)",
-			s.Aggregated.Requests, n-servedAfter, n-servedBefore, n-servedAfter, n)
+	// The summary is the second test's: what the target served since.
+	if n := served.Load() - testOne; s.Aggregated.Requests != n || n == 0 {
+		t.Errorf("the summary counts %d requests, the target served %d in the second test", s.Aggregated.Requests, n)
 	}
 	if len(s.Workers) != 2 || s.Workers[0].Requests+s.Workers[1].Requests != s.Aggregated.Requests {
 		t.Errorf("workers table %+v, total %d", s.Workers, s.Aggregated.Requests)

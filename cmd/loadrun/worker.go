@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,17 +95,42 @@ func workerCmd(args []string, e env) int {
 		}
 	}()
 	fmt.Fprintf(e.stderr, "Worker %s connecting to %s\n", wf.name, url)
-	err = cluster.RunWorker(ctx, cluster.WorkerConfig{
-		Conn:    nc,
-		Name:    wf.name,
-		Version: version,
-		Token:   wf.token,
-		Dir:     dir,
-		Log:     e.stderr,
-		NewRun: func(sc *scenario.Scenario, h cluster.Hooks, args []string) (cluster.Run, error) {
-			return newWorkerRun(sc, h, args, e.stderr)
-		},
-	})
+	for test := 1; ; test++ {
+		// Each test's scenario and data files in a folder of their own.
+		testDir := filepath.Join(dir, strconv.Itoa(test))
+		if err = os.Mkdir(testDir, 0o700); err != nil {
+			break
+		}
+		cfg := cluster.WorkerConfig{
+			Conn:    nc,
+			Name:    wf.name,
+			Version: version,
+			Token:   wf.token,
+			Dir:     testDir,
+			Log:     e.stderr,
+			NewRun: func(sc *scenario.Scenario, h cluster.Hooks, args []string) (cluster.Run, error) {
+				return newWorkerRun(sc, h, args, e.stderr)
+			},
+		}
+		if test > 1 {
+			// A master that quit between tests sends away the workers that
+			// joined its next one; one that could not (it quit while this
+			// worker was joining) is silent.
+			cfg.JoinWithin = cluster.OrphanAfter
+		}
+		err = cluster.RunWorker(ctx, cfg)
+		if test > 1 && errors.Is(err, cluster.ErrNoMaster) {
+			fmt.Fprintln(e.stderr, "The master is gone: no next test.")
+			err = nil
+			break
+		}
+		if !errors.Is(err, cluster.ErrNextTest) {
+			break
+		}
+		// A master serving the web UI runs test after test.
+		fmt.Fprintln(e.stderr, "Test done; joining the master's next test.")
+		_ = os.RemoveAll(testDir)
+	}
 	switch {
 	case err == nil:
 		fmt.Fprintln(e.stderr, "Worker done.")
