@@ -544,6 +544,9 @@ func (m *Master) Close() {
 		for _, s := range m.subs {
 			_ = s.Unsubscribe()
 		}
+		// The server forgets the subscriptions before a next master of
+		// this process subscribes: a join is never sent to this one.
+		_ = m.cfg.Conn.Flush()
 		m.rdv.close()
 		m.leases.close()
 	})

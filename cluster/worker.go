@@ -141,7 +141,9 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	host, _ := os.Hostname()
 	req, _ := json.Marshal(joinRequest{Protocol: Protocol, Version: cfg.Version, Name: cfg.Name, Token: cfg.Token, Host: host, CPUs: runtime.NumCPU()})
 	var reply joinReply
-	since := time.Now()
+	// silentSince is when the joins began to find no master at all (a
+	// timeout or "later" means a master is there).
+	silentSince := time.Now()
 	for {
 		msg, err := cfg.Conn.Request(joinSubject, req, 5*time.Second)
 		if err == nil {
@@ -152,12 +154,17 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 			if !reply.Later {
 				break
 			}
+			silentSince = time.Now()
 			w.logf("the master's test is ending; joining its next test")
+		} else if errors.Is(err, nats.ErrTimeout) && cfg.Conn.IsConnected() {
+			// A master that was busy, or whose subscription was just going.
+			silentSince = time.Now()
+			w.logf("no answer from the master yet")
 		} else if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
 			return fmt.Errorf("joining: %w", err)
 		} else {
 			// No master yet: the worker may well have been started first.
-			if cfg.JoinWithin > 0 && time.Since(since) >= cfg.JoinWithin {
+			if cfg.JoinWithin > 0 && time.Since(silentSince) >= cfg.JoinWithin {
 				return fmt.Errorf("%w for %s", ErrNoMaster, cfg.JoinWithin)
 			}
 			w.logf("waiting for a master on %s", cfg.Conn.ConnectedUrlRedacted())
