@@ -196,7 +196,7 @@ func TestOnFailure(t *testing.T) {
 		reason string
 	}{
 		// The next step runs anyway. (One user: with more, the run could
-		// end before the spawner started the second.)
+		// end before the closed model started the second.)
 		{"continue", `{request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 4, "/bye": 1}, ""},
 		// The rest of the task is skipped, the next iteration runs.
 		{"end-iteration", `{on_failure: end-iteration, request: {url: /fail}}`, 1, 0, 4, map[string]int{"/fail": 4, "/after": 0, "/bye": 1}, ""},

@@ -29,7 +29,8 @@ func (r Ramp) Started(elapsed time.Duration) (n int, next time.Duration, more bo
 	// User i (from 0) starts at i/Rate: n is the number of i with
 	// at(i) <= elapsed. The float estimate is corrected against at itself,
 	// so that at the instant at(n) user n counts as started and the next
-	// start is always in the future (a spawner never spins on it).
+	// start is always in the future (the closed model, sleeping until
+	// then, never spins).
 	f := math.Floor(elapsed.Seconds()*r.Rate) + 1
 	if f >= float64(r.Users)+1 {
 		return r.Users, 0, false

@@ -42,7 +42,8 @@ func TestRamp(t *testing.T) {
 }
 
 // TestRampNeverSpins: at every start instant of awkward rates, the next
-// start is strictly later, so a spawner sleeping until it always advances.
+// start is strictly later, so the closed model, sleeping until then,
+// always advances.
 func TestRampNeverSpins(t *testing.T) {
 	for _, rate := range []float64{3, 7, 0.3, 1.0 / 3, 1e6, 12345.678} {
 		r := engine.Ramp{Users: 1000, Rate: rate}
