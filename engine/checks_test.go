@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -176,16 +175,15 @@ users:
 
 // TestOnFailure checks what a failed step does to its user: continue (the
 // default), end the iteration, or stop the user (whose on_stop still runs).
+// Each case runs in virtual time, so a ramp-up is on the run's own clock.
 func TestOnFailure(t *testing.T) {
-	var rc recorder
-	srv := httptest.NewServer(rc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/fail" {
 			http.Error(w, "no", http.StatusInternalServerError)
 			return
 		}
 		io.WriteString(w, "ok")
-	})))
-	defer srv.Close()
+	})
 	tests := []struct {
 		name   string
 		failer string // the failing step
@@ -211,7 +209,8 @@ func TestOnFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := fmt.Sprintf(`
+			synctest.Test(t, func(t *testing.T) {
+				src := fmt.Sprintf(`
 users:
   - name: U
     wait: {constant: 0s}
@@ -222,21 +221,23 @@ users:
     on_stop:
       - request: {url: /bye}
 `, tt.failer)
-			before := len(rc.all())
-			r := start(t, src, srv.URL, tt.users, tt.rate, engine.Options{Iterations: tt.iters})
-			snap := wait(t, r)
-			got := map[string]int{}
-			for _, h := range rc.all()[before:] {
-				got[h.path]++
-			}
-			for path, want := range tt.want {
-				if got[path] != want {
-					t.Errorf("%s: server saw %d, want %d (all: %v; engine: %d requests, errors %v; reason %q)", path, got[path], want, got, snap.Total.Requests, errorsOf(snap), r.Reason())
+				var rc recorder
+				dial := virtualHost(t, rc.wrap(handler))
+				r := start(t, src, vhost, tt.users, tt.rate, engine.Options{Iterations: tt.iters, Dial: dial})
+				snap := wait(t, r)
+				got := map[string]int{}
+				for _, h := range rc.all() {
+					got[h.path]++
 				}
-			}
-			if tt.reason != "" && r.Reason() != tt.reason {
-				t.Errorf("run ended with %q, want %q", r.Reason(), tt.reason)
-			}
+				for path, want := range tt.want {
+					if got[path] != want {
+						t.Errorf("%s: server saw %d, want %d (all: %v; engine: %d requests, errors %v; reason %q)", path, got[path], want, got, snap.Total.Requests, errorsOf(snap), r.Reason())
+					}
+				}
+				if tt.reason != "" && r.Reason() != tt.reason {
+					t.Errorf("run ended with %q, want %q", r.Reason(), tt.reason)
+				}
+			})
 		})
 	}
 }
