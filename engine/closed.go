@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/loadrun/loadrun/scenario"
@@ -147,10 +148,7 @@ func (c *closedModel) step(d *Driver) (next time.Duration, ok bool) {
 // asked to stop, newest first, and a ramp starts the missing ones.
 func (c *closedModel) setUsersLocked(d *Driver, users int, split []int, rate float64) {
 	c.target = users
-	c.split = append([]int(nil), split...)
-	if split == nil {
-		c.split = nil
-	}
+	c.split = slices.Clone(split)
 	clear(c.quit)
 	if d.runningLocked() > users {
 		d.stopNewestLocked(c.targets(d, users))
