@@ -279,9 +279,11 @@ func (m *Master) onStats(msg *nats.Msg) {
 		first = !w.counted && snap.Total.Requests > 0
 		w.counted = w.counted || first
 	}
+	lateFinal := s.Final && w.info.State == StateLost
 	if s.Final {
 		w.history = snap.History
 		w.final = true
+		w.info.Complete = true
 	} else {
 		w.history = append(w.history, snap.History...)
 		if over := len(w.history) - maxHistory; over > 0 {
@@ -293,6 +295,9 @@ func (m *Master) onStats(msg *nats.Msg) {
 	m.mu.Unlock()
 	if first {
 		m.logf("worker %s: statistics coming in (%d requests so far)", s.Worker, snap.Total.Requests)
+	}
+	if lateFinal {
+		m.logf("worker %s, lost, was only cut off: its final statistics came in and are counted", s.Worker)
 	}
 	m.checkDone()
 }

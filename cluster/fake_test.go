@@ -51,6 +51,8 @@ type ledger struct {
 	// names, when set before the run starts, are the request names the
 	// users record, in turn ("/" otherwise).
 	names []string
+	// requests counts the requests every fake user recorded.
+	requests int64
 }
 
 // name is the request name of a user's i-th request.
@@ -185,6 +187,9 @@ func (r *fakeRun) user(ctx context.Context, id int) {
 			}
 			time.Sleep(time.Millisecond)
 			rec.Request(stats.Key{Method: "GET", Name: r.ledger.name(id + i)}, time.Millisecond, 1, "")
+			r.ledger.mu.Lock()
+			r.ledger.requests++
+			r.ledger.mu.Unlock()
 		}
 		for i, row := range held {
 			r.ledger.give(r.sc.Data[i].Name, row)
@@ -300,8 +305,11 @@ func startCluster(t *testing.T, yaml string, cfg MasterConfig, workers int) *tes
 	return c
 }
 
-func (c *testCluster) addWorker(name string) {
-	nc, err := Connect(c.srv.URL(), "", name)
+func (c *testCluster) addWorker(name string) { c.addWorkerVia(name, c.srv.URL()) }
+
+// addWorkerVia starts a worker that reaches the server at url.
+func (c *testCluster) addWorkerVia(name, url string) {
+	nc, err := Connect(url, "", name)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -77,6 +77,10 @@ type WorkerInfo struct {
 	Lost time.Time
 	// LastSeen is when the master last heard from it.
 	LastSeen time.Time
+	// Complete says the worker's final statistics came in: for a lost
+	// worker, after its loss (it was cut off, not dead), so that its
+	// numbers hold every request it made.
+	Complete bool
 }
 
 // worker is the master's view of one worker.

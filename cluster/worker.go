@@ -351,9 +351,10 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 					run.Stop()
 				}
 			case opGone:
-				if run != nil && started {
-					run.Kill()
-				}
+				// Cut off long enough to be lost, and back: its users run
+				// elsewhere now, but what they did here counts. The master
+				// merges final statistics that come after the loss.
+				w.stopAndShip(run, started)
 				return fmt.Errorf("%w: %s", ErrRefused, c.Reason)
 			}
 		case <-done:
@@ -379,10 +380,9 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 			return nil
 		case now := <-tick.C:
 			if now.Sub(w.lastMaster) > OrphanAfter {
-				if run != nil && started {
-					run.Kill()
-					<-run.Done()
-				}
+				// The final statistics go out in case the master is only
+				// cut off from here and hears them when the link is back.
+				w.stopAndShip(run, started)
 				w.logf("no word from the master for %s: users stopped", OrphanAfter)
 				return ErrOrphaned
 			}
@@ -453,6 +453,19 @@ func ordinal(n int) string {
 		return "rd"
 	}
 	return "th"
+}
+
+// stopAndShip stops the users at once and ships the final statistics,
+// waiting a moment for them to leave: a worker the master lost, or that
+// lost its master, may be on the wrong side of a partition that heals.
+func (w *Worker) stopAndShip(run Run, started bool) {
+	if run == nil || !started {
+		return
+	}
+	run.Kill()
+	<-run.Done()
+	w.ship(run, true)
+	_ = w.cfg.Conn.FlushTimeout(time.Second) // a master that is gone hears nothing anyway
 }
 
 // sendPopulation tells the master the worker's users alive, when changed.

@@ -302,7 +302,7 @@ wait:
 		Start:      start,
 		End:        end,
 		Thresholds: results,
-		Warnings:   append(engine.Warnings(snap), lostWarnings(workers)...),
+		Warnings:   append(engine.Warnings(snap), lostWarnings(m.Workers())...),
 		Version:    version,
 		Workers:    workers,
 	}
@@ -356,14 +356,18 @@ func workerRows(m *cluster.Master) []reports.Worker {
 
 // lostWarnings tell the reader which workers were lost: their numbers are
 // those of their last report, and their users ran on the others after.
-func lostWarnings(workers []reports.Worker) []string {
+func lostWarnings(workers []cluster.WorkerInfo) []string {
 	var out []string
 	for _, w := range workers {
-		if !w.Lost.IsZero() {
-			out = append(out, fmt.Sprintf("worker %s (%s) was lost at %s (silent for %s): its users were restarted on the other workers; "+
-				"its statistics are those of its last report, so the requests it made after that report are not counted "+
-				"(about its last second of load; more if it kept running cut off from the master)",
-				w.Name, w.Host, w.Lost.Format("15:04:05"), cluster.LostAfter))
+		lost := fmt.Sprintf("worker %s (%s) was lost at %s (silent for %s): its users were restarted on the other workers; ",
+			w.Name, w.Host, w.Lost.Format("15:04:05"), cluster.LostAfter)
+		switch {
+		case w.Lost.IsZero():
+		case w.Complete:
+			out = append(out, lost+"it was only cut off, and its final statistics, which came in later, are counted")
+		default:
+			out = append(out, lost+"its statistics are those of its last report, so the requests it made after that report are not counted "+
+				"(about its last second of load; more if it kept running cut off from the master)")
 		}
 	}
 	return out
