@@ -13,8 +13,8 @@ import (
 // of the whole cluster. 9 users on 3 worker processes, percent 50: every
 // group released by count has ceil(9 × 50 %) = 5 users, from several
 // workers (a worker alone has 3 users, and 50 % of them would be 2). The
-// run ends by time: the users waiting then are released short, in one
-// smaller group.
+// run ends by time: the users waiting then are released short, in smaller
+// groups (as users stop, fewer are alive to fill one).
 func TestDistributedPercentRendezvous(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs several processes")
@@ -58,13 +58,13 @@ users:
 	if max := r.Sizes.Max(); max != 5 {
 		t.Errorf("largest group %d users, want 5", max)
 	}
-	if r.Groups != r.ByCount+r.ByShortfall || r.ByShortfall > 1 {
-		t.Errorf("%d groups: %d by count, %d by shortfall; want the rest released short once, at the end", r.Groups, r.ByCount, r.ByShortfall)
+	if r.Groups != r.ByCount+r.ByShortfall {
+		t.Errorf("%d groups: %d by count, %d by shortfall; want the rest released short, at the end", r.Groups, r.ByCount, r.ByShortfall)
 	}
 	// At the target: every group by count is 5 requests (the users released
-	// at the end may send theirs too, up to 4 more).
+	// short at the end may send theirs too, one each at most).
 	arrivals := int64(len(app.Stats().Arrivals))
-	if want := 5 * r.ByCount; arrivals < want || arrivals > want+4 {
+	if want := 5 * r.ByCount; arrivals < want || arrivals > want+9 {
 		t.Errorf("%d arrivals at the target for %d groups of 5", arrivals, r.ByCount)
 	}
 	t.Logf("%d groups of 5 by count, %d short at the end; %d arrivals at the target", r.ByCount, r.ByShortfall, arrivals)
