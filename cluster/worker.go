@@ -338,7 +338,6 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				if run == nil || !started {
 					w.logf("the master ended the run before this worker started: %s", c.Reason)
 					w.sendBeat(nil, true)
-					_ = nc.Flush()
 					if c.Stay {
 						return ErrNextTest
 					}

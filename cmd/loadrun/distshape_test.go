@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loadrun/loadrun/cluster"
 )
 
 // shapeServer counts, per path, the requests it was sent, and the users
@@ -252,4 +255,27 @@ users:
 			}
 		}
 	})
+}
+
+// TestMasterInterruptedBeforeStart: Ctrl-C on a master still waiting for
+// its workers sends those that joined away: they exit 0 at once, instead
+// of exiting 1 when they find the master silent.
+func TestMasterInterruptedBeforeStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs several processes")
+	}
+	bin := buildLoadrun(t)
+	master := startProc(t, bin, "master", "master", "../../examples/stages.yaml", "--demo", "--expect-workers", "2", "--bind", "127.0.0.1:0")
+	worker := startProc(t, bin, "w1", "worker", "--name", "w1", "--master", master.await(t, listening, 20*time.Second))
+	master.await(t, regexp.MustCompile(`1 worker\(s\) ready`), 20*time.Second)
+	if err := master.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := master.wait(t, 20*time.Second); code != exitNoTarget || !strings.Contains(master.stderr.String(), "Interrupted before the test started") {
+		t.Errorf("master exit code %d, want %d, interrupted before the start\n%s", code, exitNoTarget, master.stderr.String())
+	}
+	// Within OrphanAfter: a worker that found the master silent exits 1.
+	if code := worker.wait(t, cluster.OrphanAfter-time.Second); code != exitOK {
+		t.Errorf("worker exit code %d, want 0\n%s", code, worker.stderr.String())
+	}
 }

@@ -181,6 +181,9 @@ func masterCmd(args []string, e env) int {
 		}
 	case <-e.signals:
 		cancel()
+		// The workers that joined exit now rather than when they find the
+		// master silent.
+		m.Dismiss("the master was interrupted before the test started")
 		fmt.Fprintln(e.stderr, "Interrupted before the test started: nothing was run.")
 		return exitNoTarget
 	}
