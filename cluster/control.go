@@ -273,12 +273,13 @@ func (m *Master) onStats(msg *nats.Msg) {
 	// The statistics are the worker's numbers as the merge counts them:
 	// the table shows them when its heartbeat is behind (the final ones even
 	// when its last heartbeat is still on the way).
-	first := false
 	if snap.Total != nil && (s.Final || snap.Total.Requests > w.info.Requests) {
 		w.info.Requests, w.info.Failures = snap.Total.Requests, snap.Total.Failures
-		first = !w.counted && snap.Total.Requests > 0
-		w.counted = w.counted || first
 	}
+	// Said once, whatever the heartbeats (handled apart, often first)
+	// already put in the table.
+	first := snap.Total != nil && snap.Total.Requests > 0 && !w.counted
+	w.counted = w.counted || first
 	lateFinal := s.Final && w.info.State == StateLost
 	if s.Final {
 		w.history = snap.History
