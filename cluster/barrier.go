@@ -205,7 +205,9 @@ func (s *rendezvousServer) releaseLocked(g *gathering, reason rendezvous.Reason,
 	s.st.Rendezvous(g.name, n, reason, waits)
 	g.members = append([]member(nil), g.members[n:]...)
 	if b, err := json.Marshal(r); err == nil {
-		if err := s.nc.Publish(s.subj.release(), b); err != nil {
+		// A group of a hundred thousand users is over a default max
+		// payload: it goes in parts, each barrier's releases in turn.
+		if err := publishParts(s.nc, s.subj.release(), "rendezvous "+g.name, int64(g.seq), b, partSize(s.nc)); err != nil {
 			s.logf("releasing rendezvous %q: %v", g.name, err)
 		}
 	}

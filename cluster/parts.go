@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,13 +22,12 @@ import (
 // the message, which costs nothing with cumulative statistics: the next
 // one, a second later, has everything.
 const (
-	hdrFrom = "Loadrun-From" // the sender (the worker's name)
+	hdrFrom = "Loadrun-From" // the sender (a hash of the worker's name, say)
 	hdrMsg  = "Loadrun-Msg"  // the message's id from that sender
 	hdrPart = "Loadrun-Part" // "I/N": part I (from 1) of N
 )
 
-// partRoom is what a part leaves of the max payload for its headers (the
-// sender's name among them).
+// partRoom is what a part leaves of the max payload for its headers.
 const partRoom = 1024
 
 // maxWhole bounds a message sent in parts, and so the memory a receiver
@@ -52,9 +52,14 @@ func publishParts(nc *nats.Conn, subject, from string, id int64, data []byte, si
 		return fmt.Errorf("a message of %d MiB is over the %d MiB loadrun sends in parts", len(data)>>20, maxWhole>>20)
 	}
 	n := (len(data) + size - 1) / size
+	// The sender's name (a worker's --name, a rendezvous name) may be long
+	// or hold line breaks, which a header cannot: a hash of it stands in.
+	h := fnv.New64a()
+	h.Write([]byte(from))
+	key := strconv.FormatUint(h.Sum64(), 16)
 	for i := range n {
 		m := nats.NewMsg(subject)
-		m.Header.Set(hdrFrom, from)
+		m.Header.Set(hdrFrom, key)
 		m.Header.Set(hdrMsg, strconv.FormatInt(id, 10))
 		m.Header.Set(hdrPart, strconv.Itoa(i+1)+"/"+strconv.Itoa(n))
 		m.Data = data[i*size : min(len(data), (i+1)*size)]

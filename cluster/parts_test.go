@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadrun/loadrun/engine/rendezvous"
 	"github.com/nats-io/nats.go"
 )
 
@@ -166,5 +167,58 @@ func TestAssemblerBounded(t *testing.T) {
 	}
 	if err := publishParts(nil, "s", "w", 1, make([]byte, maxWhole+1), 1000); err == nil || !strings.Contains(err.Error(), "MiB") {
 		t.Errorf("publishing a message over maxWhole: %v", err)
+	}
+}
+
+// TestLargeRelease: the release of a group too large for one message (a
+// hundred and fifty thousand users, 1.3 MB of JSON) reaches the worker in
+// parts and frees every one of its waiting users.
+func TestLargeRelease(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	conn := func(name string) *nats.Conn {
+		nc, err := Connect(srv.URL(), "", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	subj := newSubjects("t")
+	s := newRendezvousServer(conn("master"), subj, t.Logf)
+	c := &barrierClient{nc: conn("w"), subj: subj, worker: "w", waiting: map[uint64]*waiter{}}
+	const n = 150_000
+	now := time.Now()
+	g := &gathering{name: "big\nname", rule: rendezvous.Rule{Count: n}, timeout: time.Minute}
+	var chans []chan rendezvous.Release
+	for i := range uint64(n) {
+		ch := make(chan rendezvous.Release, 1)
+		c.waiting[i+1_000_000] = &waiter{ch: ch, at: now}
+		chans = append(chans, ch)
+		g.members = append(g.members, member{worker: "w", id: i + 1_000_000, at: now})
+	}
+	sub, err := c.nc.Subscribe(subj.release(), newAssembler(func(b []byte) { c.onRelease(&nats.Msg{Data: b}) }, t.Logf).onMsg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := c.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.releaseLocked(g, rendezvous.ByCount, now)
+	s.mu.Unlock()
+	for i, ch := range chans {
+		select {
+		case r := <-ch:
+			if r.Size != n || r.Reason != rendezvous.ByCount {
+				t.Fatalf("user %d released with %+v", i, r)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("user %d of %d was never released", i, n)
+		}
 	}
 }

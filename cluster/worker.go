@@ -229,7 +229,7 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 		w.subj.control(w.name): onControl,
 		w.subj.broadcast():     onControl,
 		w.subj.reply(w.name):   w.leases.onReply,
-		w.subj.release():       w.rdv.onRelease,
+		w.subj.release():       newAssembler(func(b []byte) { w.rdv.onRelease(&nats.Msg{Data: b}) }, w.logf).onMsg,
 		w.subj.masterBeat(): func(*nats.Msg) {
 			select {
 			case beats <- struct{}{}:
