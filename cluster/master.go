@@ -292,9 +292,10 @@ func (m *Master) onJoin(msg *nats.Msg) {
 		refuse(lateForArrivals)
 		return
 	}
-	name := req.Name
+	base := subjectToken(req.Name)
+	name := base
 	for i := 2; m.workers[name] != nil; i++ {
-		name = fmt.Sprintf("%s-%d", req.Name, i)
+		name = fmt.Sprintf("%s-%d", base, i)
 	}
 	m.joinedSeq++
 	w := &worker{
@@ -306,6 +307,29 @@ func (m *Master) onJoin(msg *nats.Msg) {
 	m.mu.Unlock()
 	respond(msg, joinReply{Run: m.run, Worker: name, BundleSize: len(m.wire)})
 	m.logf("worker %s joined from %s (%d CPUs)", name, req.Host, req.CPUs)
+}
+
+// maxName bounds a worker's name in the run.
+const maxName = 64
+
+// subjectToken is a worker's --name as it can go in a NATS subject (the
+// worker's own subjects end with it): letters, digits, '-' and '_' are
+// kept, anything else (a space, a dot, a wildcard) becomes '_'; at most
+// maxName bytes, and never empty.
+func subjectToken(name string) string {
+	b := []byte(name)
+	if len(b) > maxName {
+		b = b[:maxName]
+	}
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "worker"
+	}
+	return string(b)
 }
 
 func (m *Master) onReady(msg *nats.Msg) {
