@@ -390,7 +390,7 @@ func (m *Master) Dismiss(reason string) {
 	m.dismissed = true
 	m.mu.Unlock()
 	m.Stop(reason)
-	_ = m.cfg.Conn.Flush() // the master is about to exit
+	_ = m.cfg.Conn.FlushTimeout(time.Second) // the master is about to exit
 }
 
 // Kill ends the run at once on every worker.
@@ -551,8 +551,9 @@ func (m *Master) Close() {
 			_ = s.Unsubscribe()
 		}
 		// The server forgets the subscriptions before a next master of
-		// this process subscribes: a join is never sent to this one.
-		_ = m.cfg.Conn.Flush()
+		// this process subscribes: a join is never sent to this one. (A
+		// second at most: a NATS server that is gone has nothing to forget.)
+		_ = m.cfg.Conn.FlushTimeout(time.Second)
 		m.rdv.close()
 		m.leases.close()
 	})
