@@ -110,6 +110,9 @@ func Connect(url, token, name string) (*nats.Conn, error) {
 	nc, err := nats.Connect(url, opts...)
 	switch {
 	case err == nil:
+		if err := checkServer(nc, url); err != nil {
+			return nil, err
+		}
 		return nc, nil
 	case errors.Is(err, nats.ErrAuthorization):
 		return nil, fmt.Errorf("%s refused the connection: wrong or missing --token", url)
@@ -117,4 +120,24 @@ func Connect(url, token, name string) (*nats.Conn, error) {
 		return nil, fmt.Errorf("%w at %s (is the master running and the address right?)", ErrNoServer, url)
 	}
 	return nil, fmt.Errorf("connecting to %s: %w", url, err)
+}
+
+// minPayload is the smallest max_payload loadrun works with: every
+// control message fits in it, and larger ones go in parts of it.
+const minPayload = 64 << 10
+
+// checkServer refuses a server loadrun cannot run over, closing nc: one
+// without message headers (the parts of a large message carry theirs), or
+// with a max_payload too small for its messages.
+func checkServer(nc *nats.Conn, url string) error {
+	switch {
+	case !nc.HeadersSupported():
+		nc.Close()
+		return fmt.Errorf("the NATS server at %s does not support message headers: loadrun needs nats-server 2.2 or later", url)
+	case nc.MaxPayload() < minPayload:
+		max := nc.MaxPayload()
+		nc.Close()
+		return fmt.Errorf("the NATS server at %s has max_payload %d bytes: loadrun needs at least %d KiB (NATS's default, 1 MB, is fine)", url, max, minPayload>>10)
+	}
+	return nil
 }

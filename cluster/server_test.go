@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 func TestLoopback(t *testing.T) {
@@ -96,5 +98,33 @@ func TestServePortInUse(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "port in use") {
 		t.Errorf("error %q does not say the port may be in use", err)
+	}
+}
+
+// TestConnectRefusesServer: a NATS server loadrun cannot run over is
+// refused at once with a message saying why, not found out mid-test.
+func TestConnectRefusesServer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts server.Options
+		want string
+	}{
+		// A max_payload below what the control messages need.
+		{"small max_payload", server.Options{MaxPayload: 4096}, "max_payload 4096 bytes"},
+		// No message headers (before nats-server 2.2): parts carry headers.
+		{"no headers", server.Options{NoHeaderSupport: true}, "headers"},
+	} {
+		o := tc.opts
+		o.Host, o.Port, o.NoLog, o.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, true
+		ns, err := server.NewServer(&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns.Start()
+		_, err = Connect(ns.ClientURL(), "", "t")
+		ns.Shutdown()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
+		}
 	}
 }
