@@ -34,8 +34,12 @@ const partRoom = 1024
 // gives one sender's message while putting it together.
 const maxWhole = 64 << 20
 
-// maxSenders bounds the senders whose messages are put together at once.
-const maxSenders = 1024
+// maxSenders bounds the senders whose messages are put together at once,
+// and maxHeld the bytes held for all of them.
+const (
+	maxSenders = 1024
+	maxHeld    = 512 << 20
+)
 
 // partSize is the largest part nc's server takes, headers included.
 func partSize(nc *nats.Conn) int {
@@ -82,6 +86,7 @@ type assembler struct {
 
 	mu      sync.Mutex
 	pending map[string]*partial
+	held    int // bytes in pending
 }
 
 // partial is a message being put together.
@@ -129,8 +134,10 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 	defer a.mu.Unlock()
 	p := a.pending[from]
 	if i == 1 {
-		if p == nil && len(a.pending) >= maxSenders {
-			a.evictOldest()
+		if p != nil {
+			a.remove(from)
+		} else if len(a.pending) >= maxSenders {
+			a.remove(a.oldest(""))
 		}
 		p = &partial{id: id, next: 1, n: n, started: time.Now()}
 		a.pending[from] = p
@@ -140,30 +147,52 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 		// The start of this message was missed, or a newer one began.
 		return nil
 	case p.n != n || p.next != i:
-		delete(a.pending, from)
+		a.remove(from)
 		a.drop("message %s from %q: part %d of %d came when part %d of %d was due: dropped", id, from, i, n, p.next, p.n)
 		return nil
 	case len(p.data)+len(data) > maxWhole:
-		delete(a.pending, from)
+		a.remove(from)
 		a.drop("message %s from %q is over %d MiB: dropped", id, from, maxWhole>>20)
 		return nil
 	}
+	// Over the budget for all senders, the messages begun longest ago go
+	// first; this one, if it alone is too much.
+	for a.held+len(data) > maxHeld {
+		old := a.oldest(from)
+		if old == "" {
+			a.remove(from)
+			a.drop("message %s from %q: over the %d MiB held for messages in parts: dropped", id, from, maxHeld>>20)
+			return nil
+		}
+		a.remove(old)
+		a.drop("a message in parts from %q dropped: over the %d MiB held for messages in parts", old, maxHeld>>20)
+	}
 	p.data = append(p.data, data...)
+	a.held += len(data)
 	p.next++
 	if p.next <= p.n {
 		return nil
 	}
-	delete(a.pending, from)
+	a.remove(from)
 	return p.data
 }
 
-// evictOldest drops the message that began longest ago.
-func (a *assembler) evictOldest() {
+// remove forgets a sender's message in the making.
+func (a *assembler) remove(from string) {
+	if p := a.pending[from]; p != nil {
+		a.held -= len(p.data)
+		delete(a.pending, from)
+	}
+}
+
+// oldest is the sender, other than but, whose message began longest ago
+// ("" if none).
+func (a *assembler) oldest(but string) string {
 	oldest := ""
 	for from, p := range a.pending {
-		if oldest == "" || p.started.Before(a.pending[oldest].started) {
+		if from != but && (oldest == "" || p.started.Before(a.pending[oldest].started)) {
 			oldest = from
 		}
 	}
-	delete(a.pending, oldest)
+	return oldest
 }

@@ -145,7 +145,8 @@ func TestAssemblerDrops(t *testing.T) {
 }
 
 // TestAssemblerBounded: an assembler holds at most maxSenders unfinished
-// messages, dropping the oldest, and refuses a message over maxWhole.
+// messages and maxHeld bytes, dropping the oldest, and refuses a message
+// over maxWhole.
 func TestAssemblerBounded(t *testing.T) {
 	asm := newAssembler(func([]byte) { t.Error("a message came out whole") }, nil)
 	for i := range maxSenders + 10 {
@@ -161,9 +162,27 @@ func TestAssemblerBounded(t *testing.T) {
 	if _, ok := asm.pending["w0"]; ok {
 		t.Error("the oldest unfinished message was kept")
 	}
-	asm.pending = map[string]*partial{"w": {id: "1", next: 2, n: 3, data: make([]byte, maxWhole-10)}}
-	if asm.add("w", "1", 2, 3, make([]byte, 11)) != nil || len(asm.pending) != 0 {
-		t.Error("a message over maxWhole was kept")
+	asm.pending, asm.held = map[string]*partial{"w": {id: "1", next: 2, n: 3, data: make([]byte, maxWhole-10)}}, maxWhole-10
+	if asm.add("w", "1", 2, 3, make([]byte, 11)) != nil || len(asm.pending) != 0 || asm.held != 0 {
+		t.Errorf("a message over maxWhole was kept (%d bytes held)", asm.held)
+	}
+	// Over the budget for all senders, the oldest message goes first, then
+	// the one that does not fit alone. (held stands for messages too large
+	// to allocate here.)
+	now := time.Now()
+	asm.pending = map[string]*partial{
+		"old":   {id: "1", next: 2, n: 3, data: make([]byte, 10), started: now.Add(-2 * time.Second)},
+		"newer": {id: "1", next: 2, n: 3, data: make([]byte, 10), started: now.Add(-time.Second)},
+		"w":     {id: "1", next: 2, n: 3, started: now},
+	}
+	asm.held = maxHeld - 5
+	if asm.add("w", "1", 2, 3, make([]byte, 12)); len(asm.pending) != 2 || asm.pending["old"] != nil || asm.held != maxHeld-3 {
+		t.Errorf("after a part over the budget: %d messages held, %d bytes; want the oldest dropped", len(asm.pending), asm.held)
+	}
+	asm.pending = map[string]*partial{"w": {id: "1", next: 2, n: 3, started: now}}
+	asm.held = maxHeld - 5
+	if asm.add("w", "1", 2, 3, make([]byte, 12)); len(asm.pending) != 0 {
+		t.Error("a message that alone is over the budget was kept")
 	}
 	if err := publishParts(nil, "s", "w", 1, make([]byte, maxWhole+1), 1000); err == nil || !strings.Contains(err.Error(), "MiB") {
 		t.Errorf("publishing a message over maxWhole: %v", err)
