@@ -146,6 +146,8 @@ type Error struct {
 	Msg       string
 }
 
+// Error is "file:line:col: where: what is wrong", on one line with
+// control characters escaped (the text comes from the file).
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

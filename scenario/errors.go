@@ -28,6 +28,7 @@ func Errorf(pos Pos, format string, args ...any) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
+// Error is "file:line:col: message" (the message alone without a position).
 func (e *Error) Error() string {
 	if p := e.Pos.String(); p != "" {
 		return p + ": " + e.Msg
@@ -39,6 +40,7 @@ func (e *Error) Error() string {
 // returned as an error only when it is not empty (see Err).
 type ErrorList []*Error
 
+// Error is every problem's Error, one per line.
 func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {
