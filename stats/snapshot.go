@@ -158,10 +158,11 @@ type Snapshot struct {
 	// Interval is what the tick that published this snapshot added: a
 	// Snapshot from the previous tick (Start) to this one (Time) holding only
 	// that interval's requests, histograms, errors, checks, pacing, phases
-	// and rendezvous groups, and one History point. A worker ships it to a
-	// master, which adds it to its own total exactly with Merge. Its rows
-	// carry no current rates. Nil on snapshots not published by a tick, and
-	// on an Interval itself.
+	// and rendezvous groups, and one History point; Merge adds intervals up
+	// to the cumulative snapshot exactly. The stats history CSV is written
+	// from it (reports.HistoryWriter). Its rows carry no current rates. Nil
+	// on snapshots not published by a tick, and on an Interval itself (a
+	// master's merged snapshot gets one from cluster.WithInterval).
 	Interval *Snapshot
 	// Open is what the open model's arrivals did; nil in the closed model.
 	// In an Interval: the arrivals of that interval (MaxLag is the run's).
