@@ -41,6 +41,11 @@ const (
 	maxHeld    = 512 << 20
 )
 
+// partsWithin is how long a message may take to come in whole: parts of
+// one that never completes (a sender that died half-way, or a peer that
+// starts messages it never ends) are dropped after it.
+const partsWithin = 10 * time.Second
+
 // partSize is the largest part nc's server takes, headers included.
 func partSize(nc *nats.Conn) int {
 	return max(int(nc.MaxPayload())-partRoom, 1024)
@@ -87,6 +92,10 @@ type assembler struct {
 	mu      sync.Mutex
 	pending map[string]*partial
 	held    int // bytes in pending
+	// now is the clock (tests set it).
+	now func() time.Time
+	// drops says why messages were dropped.
+	drops dropLog
 }
 
 // partial is a message being put together.
@@ -98,13 +107,14 @@ type partial struct {
 }
 
 func newAssembler(deliver func([]byte), logf func(string, ...any)) *assembler {
-	return &assembler{deliver: deliver, logf: logf, pending: map[string]*partial{}}
+	return &assembler{deliver: deliver, logf: logf, pending: map[string]*partial{}, now: time.Now}
 }
 
+// drop says why a message was dropped: the first few times, then every
+// thousandth time with a count, so that a peer sending nonsense cannot
+// flood the log.
 func (a *assembler) drop(format string, args ...any) {
-	if a.logf != nil {
-		a.logf(format, args...)
-	}
+	a.drops.logf(a.logf, format, args...)
 }
 
 func (a *assembler) onMsg(msg *nats.Msg) {
@@ -132,6 +142,8 @@ func (a *assembler) onMsg(msg *nats.Msg) {
 func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	now := a.now()
+	a.expire(now)
 	p := a.pending[from]
 	if i == 1 {
 		if p != nil {
@@ -139,7 +151,7 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 		} else if len(a.pending) >= maxSenders {
 			a.remove(a.oldest(""))
 		}
-		p = &partial{id: id, next: 1, n: n, started: time.Now()}
+		p = &partial{id: id, next: 1, n: n, started: now}
 		a.pending[from] = p
 	}
 	switch {
@@ -148,11 +160,11 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 		return nil
 	case p.n != n || p.next != i:
 		a.remove(from)
-		a.drop("message %s from %q: part %d of %d came when part %d of %d was due: dropped", id, from, i, n, p.next, p.n)
+		a.drop("message %q from %q: part %d of %d came when part %d of %d was due: dropped", id, from, i, n, p.next, p.n)
 		return nil
 	case len(p.data)+len(data) > maxWhole:
 		a.remove(from)
-		a.drop("message %s from %q is over %d MiB: dropped", id, from, maxWhole>>20)
+		a.drop("message %q from %q is over %d MiB: dropped", id, from, maxWhole>>20)
 		return nil
 	}
 	// Over the budget for all senders, the messages begun longest ago go
@@ -161,7 +173,7 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 		old := a.oldest(from)
 		if old == "" {
 			a.remove(from)
-			a.drop("message %s from %q: over the %d MiB held for messages in parts: dropped", id, from, maxHeld>>20)
+			a.drop("message %q from %q: over the %d MiB held for messages in parts: dropped", id, from, maxHeld>>20)
 			return nil
 		}
 		a.remove(old)
@@ -175,6 +187,16 @@ func (a *assembler) add(from, id string, i, n int, data []byte) []byte {
 	}
 	a.remove(from)
 	return p.data
+}
+
+// expire drops the messages that began over partsWithin ago.
+func (a *assembler) expire(now time.Time) {
+	for from, p := range a.pending {
+		if now.Sub(p.started) > partsWithin {
+			a.remove(from)
+			a.drop("message %q from %q: not whole within %s: dropped", p.id, from, partsWithin)
+		}
+	}
 }
 
 // remove forgets a sender's message in the making.

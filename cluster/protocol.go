@@ -21,7 +21,11 @@ package cluster
 
 import (
 	"encoding/json"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/loadrun/loadrun/internal/termsafe"
 )
 
 // Protocol is the version of the messages below. Workers and masters also
@@ -163,6 +167,17 @@ type beat struct {
 	Global bool `json:"global,omitempty"`
 }
 
+// valid says a heartbeat is one a worker sends: a state of the workers
+// table (it is shown) and no negative count.
+func (b *beat) valid() bool {
+	switch b.State {
+	case StateJoined, StateRunning, StateStopping, StateStopped:
+	default:
+		return false
+	}
+	return b.Users >= 0 && b.Alive >= 0 && b.CPU >= 0 && b.Requests >= 0 && b.Failures >= 0 && b.IterDone >= 0
+}
+
 // statsMsg carries a worker's cumulative snapshot.
 type statsMsg struct {
 	Worker string          `json:"worker"`
@@ -238,4 +253,33 @@ type release struct {
 	Reason  int                 `json:"reason"`
 	Size    int                 `json:"size"`
 	Members map[string][]uint64 `json:"members"`
+}
+
+// maxPeerText bounds a text from a peer (a reason, an error, a host name)
+// as this side prints or keeps it.
+const maxPeerText = 1024
+
+// peerText is a text from a peer as it may be printed: control characters
+// escaped (never a raw terminal escape), at most maxPeerText bytes.
+func peerText(s string) string {
+	if len(s) > maxPeerText {
+		s = strings.ToValidUTF8(s[:maxPeerText], "") + "…"
+	}
+	return termsafe.Line(s)
+}
+
+// dropLog says why messages from peers were dropped: the first few times,
+// then every thousandth time with a count, so that a peer sending nonsense
+// cannot flood the log. Safe for concurrent use.
+type dropLog struct{ n atomic.Int64 }
+
+func (d *dropLog) logf(logf func(string, ...any), format string, args ...any) {
+	n := d.n.Add(1)
+	switch {
+	case logf == nil:
+	case n <= 10:
+		logf(format, args...)
+	case n%1000 == 0:
+		logf(format+" (%d messages dropped so far)", append(args, n)...)
+	}
 }
