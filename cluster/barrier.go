@@ -3,10 +3,12 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/nats-io/nats.go"
@@ -21,12 +23,27 @@ type rendezvousServer struct {
 	subj subjects
 	logf func(string, ...any)
 
+	// users, when set, is the most users a worker was given and whether
+	// it is one of the run's (Master.usersOf): arrivals from others are
+	// dropped, and a worker's waiting users are bounded.
+	users func(worker string) (int, bool)
+	drops dropLog
+
 	mu       sync.Mutex
 	alive    map[string]int
 	barriers map[string]*gathering
-	closed   bool
-	st       *stats.Stats
+	// waiting is each worker's users waiting in every group.
+	waiting map[string]int
+	closed  bool
+	st      *stats.Stats
 }
+
+// maxBarriers bounds the rendezvous a run gathers users at, and
+// maxBarrierName their names: arrivals at others are dropped.
+const (
+	maxBarriers    = 1024
+	maxBarrierName = 1024
+)
 
 // gathering is one barrier's group being gathered.
 type gathering struct {
@@ -47,7 +64,7 @@ type member struct {
 }
 
 func newRendezvousServer(nc *nats.Conn, subj subjects, logf func(string, ...any)) *rendezvousServer {
-	return &rendezvousServer{nc: nc, subj: subj, logf: logf, alive: map[string]int{}, barriers: map[string]*gathering{},
+	return &rendezvousServer{nc: nc, subj: subj, logf: logf, alive: map[string]int{}, barriers: map[string]*gathering{}, waiting: map[string]int{},
 		st: stats.New(time.Now(), 1)}
 }
 
@@ -104,6 +121,7 @@ func (s *rendezvousServer) workerLost(worker string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.alive, worker)
+	delete(s.waiting, worker)
 	now := time.Now()
 	for _, g := range s.barriers {
 		kept := g.members[:0]
@@ -119,14 +137,34 @@ func (s *rendezvousServer) workerLost(worker string) {
 
 func (s *rendezvousServer) onArrival(msg *nats.Msg) {
 	var a arrival
-	if json.Unmarshal(msg.Data, &a) != nil || a.Name == "" {
+	if json.Unmarshal(msg.Data, &a) != nil || a.Name == "" || len(a.Name) > maxBarrierName {
+		s.drops.logf(s.logf, "a rendezvous arrival that is not one: dropped")
 		return
+	}
+	limit := math.MaxInt
+	if s.users != nil {
+		users, ok := s.users(a.Worker)
+		if !ok {
+			return // not a worker of this run (or one that was lost)
+		}
+		limit = users + waitSlack
 	}
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.barriers[a.Name]
+	if g == nil && !a.Leave && len(s.barriers) >= maxBarriers {
+		s.drops.logf(s.logf, "worker %s: an arrival at a rendezvous beyond the %d a run has: dropped", a.Worker, maxBarriers)
+		return
+	}
+	if !a.Leave && s.waiting[a.Worker] >= limit {
+		s.drops.logf(s.logf, "worker %s: more users waiting at rendezvous than it runs: an arrival dropped", a.Worker)
+		return
+	}
 	if g == nil {
+		if a.Leave {
+			return
+		}
 		timeout := a.Timeout
 		if timeout <= 0 {
 			timeout = rendezvous.DefaultTimeout
@@ -138,6 +176,7 @@ func (s *rendezvousServer) onArrival(msg *nats.Msg) {
 		for i, m := range g.members {
 			if m.worker == a.Worker && m.id == a.ID {
 				g.members = append(g.members[:i], g.members[i+1:]...)
+				s.unwaitLocked(a.Worker)
 				break
 			}
 		}
@@ -145,6 +184,7 @@ func (s *rendezvousServer) onArrival(msg *nats.Msg) {
 		return
 	}
 	g.members = append(g.members, member{worker: a.Worker, id: a.ID, at: now})
+	s.waiting[a.Worker]++
 	if s.closed {
 		s.releaseLocked(g, rendezvous.ByShortfall, now)
 		return
@@ -201,8 +241,10 @@ func (s *rendezvousServer) releaseLocked(g *gathering, reason rendezvous.Reason,
 	for i, m := range group {
 		r.Members[m.worker] = append(r.Members[m.worker], m.id)
 		waits[i] = now.Sub(m.at)
+		s.unwaitLocked(m.worker)
 	}
-	s.st.Rendezvous(g.name, n, reason, waits)
+	// The name came from a worker: the statistics show it as text.
+	s.st.Rendezvous(termsafe.Line(g.name), n, reason, waits)
 	g.members = append([]member(nil), g.members[n:]...)
 	if b, err := json.Marshal(r); err == nil {
 		// A group of a hundred thousand users is over a default max
@@ -217,6 +259,13 @@ func (s *rendezvousServer) releaseLocked(g *gathering, reason rendezvous.Reason,
 		s.checkLocked(g, now)
 	} else if g.timer != nil {
 		g.timer.Stop()
+	}
+}
+
+// unwaitLocked counts one user of worker no longer waiting.
+func (s *rendezvousServer) unwaitLocked(worker string) {
+	if s.waiting[worker]--; s.waiting[worker] <= 0 {
+		delete(s.waiting, worker)
 	}
 }
 

@@ -132,6 +132,9 @@ type Budget struct {
 	granted int64
 }
 
+// budgetWant is how many iterations a worker asks for at a time.
+const budgetWant = 100
+
 // Take reserves one iteration; false means the cluster's budget is spent.
 func (b *Budget) Take() bool {
 	b.mu.Lock()
@@ -145,7 +148,7 @@ func (b *Budget) Take() bool {
 	}
 	// The lock is held across the request: the worker's other users wait
 	// for this grant instead of each asking.
-	req, _ := json.Marshal(iterRequest{Worker: b.worker, Want: 100, Done: b.done})
+	req, _ := json.Marshal(iterRequest{Worker: b.worker, Want: budgetWant, Done: b.done})
 	msg, err := b.nc.Request(b.subj.iterations(), req, OrphanAfter)
 	if err != nil {
 		return false
@@ -157,8 +160,9 @@ func (b *Budget) Take() bool {
 		b.spent = true
 		return false
 	}
-	b.granted += r.Grant
-	b.left = r.Grant - 1
+	grant := min(r.Grant, budgetWant) // a master's grant past the ask is not one
+	b.granted += grant
+	b.left = grant - 1
 	return true
 }
 

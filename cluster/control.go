@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/loadrun/loadrun/schedule"
@@ -128,6 +129,7 @@ func (m *Master) rebalance(why string) {
 			w.info.State = StateRunning
 		}
 		w.counts = split[i]
+		w.peak = max(w.peak, mine)
 		w.gen++
 		// Until its heartbeat says otherwise, a worker's users count as
 		// alive for percent rendezvous and shortfalls.
@@ -181,10 +183,17 @@ const UserIDSpan = 1_000_000
 func (m *Master) onBeat(msg *nats.Msg) {
 	var b beat
 	if json.Unmarshal(msg.Data, &b) != nil {
+		m.drops.logf(m.logf, "a heartbeat that is not one: dropped")
 		return
 	}
 	m.mu.Lock()
 	w := m.workers[b.Worker]
+	if w != nil && !b.valid() {
+		m.mu.Unlock()
+		m.drops.logf(m.logf, "worker %s: a heartbeat with state %s and negative numbers: dropped", b.Worker, peerText(strconv.Quote(b.State)))
+		return
+	}
+	b.Reason = peerText(b.Reason)
 	if w == nil || w.info.State == StateLost {
 		m.mu.Unlock()
 		if w != nil {
@@ -229,7 +238,8 @@ func (m *Master) onBeat(msg *nats.Msg) {
 
 func (m *Master) onPopulation(msg *nats.Msg) {
 	var p population
-	if json.Unmarshal(msg.Data, &p) != nil {
+	if json.Unmarshal(msg.Data, &p) != nil || p.Alive < 0 {
+		m.drops.logf(m.logf, "a population message that is not one: dropped")
 		return
 	}
 	m.mu.Lock()
@@ -244,16 +254,25 @@ func (m *Master) onPopulation(msg *nats.Msg) {
 func (m *Master) onStats(msg *nats.Msg) {
 	var s statsMsg
 	if json.Unmarshal(msg.Data, &s) != nil {
-		return
-	}
-	var snap wireSnapshot
-	if err := json.Unmarshal(s.Snap, &snap); err != nil {
-		m.logf("statistics from %s: %v", s.Worker, err)
+		m.drops.logf(m.logf, "statistics that are not JSON: dropped")
 		return
 	}
 	m.mu.Lock()
 	w := m.workers[s.Worker]
-	if w == nil || s.Seq <= w.statSeq || w.final {
+	known := w != nil && s.Seq > w.statSeq && !w.final
+	m.mu.Unlock()
+	if !known {
+		return
+	}
+	// Checked once the worker is known: its name is then one the master
+	// gave, safe to print.
+	snap, err := decodeWire(s.Snap)
+	if err != nil {
+		m.drops.logf(m.logf, "statistics from %s: %v: dropped", s.Worker, err)
+		return
+	}
+	m.mu.Lock()
+	if s.Seq <= w.statSeq || w.final {
 		m.mu.Unlock()
 		return
 	}
@@ -292,7 +311,7 @@ func (m *Master) onStats(msg *nats.Msg) {
 		}
 	}
 	snap.History = nil
-	w.wire = &snap
+	w.wire = snap
 	m.mu.Unlock()
 	if first {
 		m.logf("worker %s: statistics coming in (%d requests so far)", s.Worker, snap.Total.Requests)
@@ -305,7 +324,8 @@ func (m *Master) onStats(msg *nats.Msg) {
 
 func (m *Master) onIterations(msg *nats.Msg) {
 	var r iterRequest
-	if json.Unmarshal(msg.Data, &r) != nil {
+	if json.Unmarshal(msg.Data, &r) != nil || r.Want < 0 || r.Done < 0 {
+		m.drops.logf(m.logf, "an iteration request that is not one: dropped")
 		return
 	}
 	m.mu.Lock()

@@ -85,12 +85,18 @@ func decodePackedHist(b []byte) (*hdrhistogram.PackedHistogram, error) {
 		return nil, r.err
 	}
 	h := hdrhistogram.NewPacked(lowest, highest, digits)
-	v := int64(0)
+	v, total := int64(0), int64(0)
 	for range n {
 		v += r.next()
 		c := r.next()
 		if r.err != nil {
 			return nil, r.err
+		}
+		// Counts within one bucket add up: bounding the total keeps every
+		// bucket a count this encoding carries (found by fuzzing: two
+		// records of 2^62 in one bucket encoded to a count over it).
+		if total += c; total > 1<<62 {
+			return nil, fmt.Errorf("%w: over 2^62 samples", errHist)
 		}
 		if err := h.RecordValues(v, c); err != nil {
 			return nil, fmt.Errorf("%w: %v", errHist, err)

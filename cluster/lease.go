@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -49,9 +50,16 @@ type leaseServer struct {
 	subj  subjects
 	pools map[string]*lentPool
 
+	// users, when set, is the most users a worker was given and whether
+	// it is one of the run's (Master.usersOf): requests from others are
+	// dropped, and a worker's waits for unique-recycle rows are bounded.
+	users func(worker string) (int, bool)
+
 	mu   sync.Mutex
 	lost map[string]bool
-	quit chan struct{}
+	// waits is each worker's unique-recycle takes waiting for a row.
+	waits map[string]int
+	quit  chan struct{}
 }
 
 type lentPool struct {
@@ -62,7 +70,7 @@ type lentPool struct {
 }
 
 func newLeaseServer(nc *nats.Conn, subj subjects, pools []PoolDef) (*leaseServer, error) {
-	s := &leaseServer{nc: nc, subj: subj, pools: map[string]*lentPool{}, lost: map[string]bool{}, quit: make(chan struct{})}
+	s := &leaseServer{nc: nc, subj: subj, pools: map[string]*lentPool{}, lost: map[string]bool{}, waits: map[string]int{}, quit: make(chan struct{})}
 	for _, p := range pools {
 		if p.Lender == nil {
 			return nil, fmt.Errorf("cluster: pool %q has no lender", p.Name)
@@ -86,6 +94,16 @@ func (s *leaseServer) onRequest(msg *nats.Msg) {
 	if json.Unmarshal(msg.Data, &req) != nil {
 		return
 	}
+	limit := math.MaxInt
+	if s.users != nil {
+		users, ok := s.users(req.Worker)
+		if !ok {
+			// Not a worker of this run: its name is not even known to be
+			// a subject token to answer on.
+			return
+		}
+		limit = users + waitSlack
+	}
 	p := s.pools[req.Pool]
 	if p == nil {
 		s.reply(req.Worker, leaseReply{ID: req.ID, Pool: req.Pool, Error: fmt.Sprintf("the master has no unique pool %q", req.Pool)})
@@ -107,7 +125,7 @@ func (s *leaseServer) onRequest(msg *nats.Msg) {
 	}
 	if p.Mode == scenario.UniqueOnce {
 		r := leaseReply{ID: req.ID, Pool: req.Pool}
-		for range req.Take {
+		for range min(req.Take, maxTake) {
 			id, err := p.Lender.Take(context.Background())
 			if err != nil {
 				r.Exhausted = true
@@ -118,10 +136,30 @@ func (s *leaseServer) onRequest(msg *nats.Msg) {
 		s.reply(req.Worker, r)
 		return
 	}
+	s.mu.Lock()
+	over := s.waits[req.Worker] >= limit
+	if !over {
+		s.waits[req.Worker]++
+	}
+	s.mu.Unlock()
+	if over {
+		s.reply(req.Worker, leaseReply{ID: req.ID, Pool: req.Pool, Error: fmt.Sprintf("this worker waits for %d rows of the master's pools, more than its users", limit)})
+		return
+	}
 	go s.recycleTake(p, req)
 }
 
+// maxTake bounds the rows one request takes (workers prefetch at most 32).
+const maxTake = 1024
+
 func (s *leaseServer) recycleTake(p *lentPool, req leaseRequest) {
+	defer func() {
+		s.mu.Lock()
+		if s.waits[req.Worker]--; s.waits[req.Worker] <= 0 {
+			delete(s.waits, req.Worker)
+		}
+		s.mu.Unlock()
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -289,7 +327,7 @@ func (l *remoteLender) Take(ctx context.Context) (int, error) {
 	case r.Timeout:
 		return 0, fmt.Errorf("data pool %q: no free row within %v (all %d rows are held across the cluster): %w", l.def.Name, l.timeout, l.rows, datasource.ErrTimeout)
 	case r.Error != "" || len(r.Rows) != 1:
-		return 0, fmt.Errorf("data pool %q: %s", l.def.Name, r.Error)
+		return 0, fmt.Errorf("data pool %q: %s", l.def.Name, peerText(r.Error))
 	}
 	return r.Rows[0], nil
 }
@@ -306,7 +344,7 @@ func (l *remoteLender) takeOnce(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("data pool %q: %w", l.def.Name, err)
 		}
 		if r.Error != "" {
-			return 0, fmt.Errorf("data pool %q: %s", l.def.Name, r.Error)
+			return 0, fmt.Errorf("data pool %q: %s", l.def.Name, peerText(r.Error))
 		}
 		l.queue, l.exhausted = r.Rows, r.Exhausted
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -112,7 +113,10 @@ type worker struct {
 	gen   int64 // the latest assignment sent
 	// maxUsers is its share of the open model's max_users.
 	maxUsers int
-	ended    bool
+	// peak is the most users it was assigned: what bounds the waits it
+	// may have at the master (see usersOf).
+	peak  int
+	ended bool
 }
 
 // maxHistory bounds the per-second points kept per worker during a run
@@ -164,6 +168,8 @@ type Master struct {
 	quit      chan struct{}
 	closeOnce sync.Once
 	logMu     sync.Mutex
+	// drops says why messages from workers were dropped.
+	drops dropLog
 }
 
 // NewMaster starts serving joins, leases, iterations, rendezvous and
@@ -199,6 +205,7 @@ func NewMaster(cfg MasterConfig) (*Master, error) {
 	}
 	m.budget = newBudgetServer(cfg.Iterations, func() { m.Stop(fmt.Sprintf("%d iterations done", cfg.Iterations)) })
 	m.rdv = newRendezvousServer(cfg.Conn, m.subj, m.logf)
+	m.leases.users, m.rdv.users = m.usersOf, m.usersOf
 	nc := cfg.Conn
 	// Statistics over the server's max payload come in parts.
 	statsIn := newAssembler(func(b []byte) { m.onStats(&nats.Msg{Data: b}) }, m.logf)
@@ -262,14 +269,17 @@ func (m *Master) onJoin(msg *nats.Msg) {
 		respond(msg, joinReply{Error: "not a loadrun join request"})
 		return
 	}
+	// The host is the worker's word: shown in the log and the workers
+	// table, so never a terminal escape nor a megabyte.
+	req.Host = peerText(req.Host)
 	refuse := func(why string) {
-		m.logf("refused worker %q from %s: %s", req.Name, req.Host, why)
+		m.logf("refused worker %s from %s: %s", peerText(strconv.Quote(req.Name)), req.Host, why)
 		respond(msg, joinReply{Error: why})
 	}
 	switch {
 	case req.Protocol != Protocol || req.Version != m.cfg.Version:
 		refuse(fmt.Sprintf("the worker runs loadrun %s (protocol %d) but the master runs loadrun %s (protocol %d): run the same loadrun build on every machine",
-			req.Version, req.Protocol, m.cfg.Version, Protocol))
+			peerText(req.Version), req.Protocol, m.cfg.Version, Protocol))
 		return
 	case m.cfg.Token != "" && req.Token != m.cfg.Token:
 		refuse("wrong or missing --token")
@@ -292,6 +302,11 @@ func (m *Master) onJoin(msg *nats.Msg) {
 		refuse(lateForArrivals)
 		return
 	}
+	if len(m.workers) >= MaxWorkers {
+		m.mu.Unlock()
+		refuse(fmt.Sprintf("the run has %d workers, as many as a master takes", MaxWorkers))
+		return
+	}
 	base := subjectToken(req.Name)
 	name := base
 	for i := 2; m.workers[name] != nil; i++ {
@@ -308,6 +323,30 @@ func (m *Master) onJoin(msg *nats.Msg) {
 	respond(msg, joinReply{Run: m.run, Worker: name, BundleSize: len(m.wire)})
 	m.logf("worker %s joined from %s (%d CPUs)", name, req.Host, req.CPUs)
 }
+
+// usersOf is the most users the worker was given, and whether it is a
+// worker of this run that is not lost. A worker's requests that wait at
+// the master (a unique-recycle row, a rendezvous group) are each one user
+// waiting, so they cannot be more than its users (and waitSlack, for
+// users that arrive while an assignment is on its way).
+func (m *Master) usersOf(worker string) (int, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w := m.workers[worker]
+	if w == nil || w.info.State == StateLost {
+		return 0, false
+	}
+	return max(w.peak, w.maxUsers), true
+}
+
+// waitSlack is how many more waits than users a worker may have at the
+// master (see usersOf).
+const waitSlack = 1024
+
+// MaxWorkers bounds the workers that join one test (lost ones count):
+// each costs the master its statistics, so a peer joining in a loop
+// cannot grow the master without bound.
+const MaxWorkers = 10_000
 
 // maxName bounds a worker's name in the run.
 const maxName = 64

@@ -2,9 +2,11 @@ package cluster
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/stats"
 )
 
@@ -123,11 +125,96 @@ func encodeSnapshot(s *stats.Snapshot) ([]byte, error) {
 
 // decodeSnapshot rebuilds a snapshot from its wire form.
 func decodeSnapshot(b []byte) (*stats.Snapshot, error) {
+	w, err := decodeWire(b)
+	if err != nil {
+		return nil, err
+	}
+	return w.snapshot()
+}
+
+// decodeWire decodes a snapshot's wire form, histograms left encoded, and
+// checks what merging and the reports take for granted: a peer's null
+// row, negative count or control character in a name is an error (or
+// escaped), never a panic of the master or a terminal escape.
+func decodeWire(b []byte) (*wireSnapshot, error) {
 	var w wireSnapshot
 	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("decoding a snapshot: %w", err)
 	}
-	return w.snapshot()
+	if err := w.check(); err != nil {
+		return nil, fmt.Errorf("decoding a snapshot: %w", err)
+	}
+	return &w, nil
+}
+
+// errWireRow is a snapshot row a worker cannot have sent.
+var errWireRow = errors.New("a null row or a negative count")
+
+// check validates w and makes its names safe to print (see decodeWire).
+func (w *wireSnapshot) check() error {
+	// Workers never send these (encodeSnapshot drops the interval); a
+	// histogram in them would not be one of ours.
+	w.Interval = nil
+	if w.Users < 0 || w.CPU < 0 {
+		return errWireRow
+	}
+	if o := w.Open; o != nil && (o.Arrivals < 0 || o.Dropped < 0 || o.Late < 0 || o.MaxLag < 0) {
+		return errWireRow
+	}
+	entry := func(e *stats.Entry) bool {
+		e.Key = safeKey(e.Key)
+		return e.Requests >= 0 && e.Failures >= 0 && e.Unsent >= 0 && e.SumTime >= 0 && e.MinTime >= 0 &&
+			e.MaxTime >= 0 && e.ContentBytes >= 0 && e.OutOfRange >= 0 && e.CurrentRPS >= 0 && e.CurrentFailPerSec >= 0
+	}
+	if w.Total != nil && !entry(&w.Total.Entry) {
+		return errWireRow
+	}
+	for _, e := range w.Entries {
+		if e == nil || !entry(&e.Entry) {
+			return errWireRow
+		}
+	}
+	for _, e := range w.Errors {
+		if e == nil || e.Count < 0 {
+			return errWireRow
+		}
+		e.Key, e.Error = safeKey(e.Key), termsafe.Line(e.Error)
+	}
+	for _, c := range w.Checks {
+		if c == nil || c.Pass < 0 || c.Fail < 0 {
+			return errWireRow
+		}
+		c.Request, c.Name = safeKey(c.Request), termsafe.Line(c.Name)
+	}
+	for _, r := range w.Rendezvous {
+		if r == nil || r.Groups < 0 || r.ByCount < 0 || r.ByTimeout < 0 || r.ByShortfall < 0 {
+			return errWireRow
+		}
+		r.Name = termsafe.Line(r.Name)
+	}
+	for _, p := range w.Pacing {
+		if p == nil || p.Iterations < 0 || p.Late < 0 || p.Skipped < 0 {
+			return errWireRow
+		}
+		p.Task = termsafe.Line(p.Task)
+	}
+	for _, p := range w.Phases {
+		if p == nil || p.Requests < 0 || p.Conns < 0 || p.Handshakes < 0 {
+			return errWireRow
+		}
+		p.Key = safeKey(p.Key)
+	}
+	for _, p := range w.History {
+		if p.Users < 0 || p.Requests < 0 || p.Failures < 0 {
+			return errWireRow
+		}
+	}
+	return nil
+}
+
+// safeKey is k with its method and name safe to print.
+func safeKey(k stats.Key) stats.Key {
+	return stats.Key{Method: termsafe.Line(k.Method), Name: termsafe.Line(k.Name)}
 }
 
 // snapshot decodes the histograms: the costly half of decoding, which a
