@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/scenario"
 )
 
@@ -61,13 +63,24 @@ func NewBundle(path string, sc *scenario.Scenario) (*Bundle, error) {
 
 // Load writes the bundle into dir and loads the scenario from there: the
 // scenario under its own name, each data file as dir/data/POOL/BASENAME,
-// and every pool's file path pointed at its copy.
+// and every pool's file path pointed at its copy. The names come from the
+// master: each must be a plain file name, and every file is written
+// through an os.Root of dir, so that neither a name such as ../../x nor a
+// symbolic link can make a worker write outside dir; an existing file is
+// never overwritten.
 func (b *Bundle) Load(dir string) (*scenario.Scenario, error) {
-	path := filepath.Join(dir, filepath.Base(b.Name))
-	if err := os.WriteFile(path, b.Scenario, 0o600); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return nil, err
 	}
-	sc, err := scenario.Load(path)
+	defer root.Close()
+	if err := plainName(b.Name); err != nil {
+		return nil, fmt.Errorf("the master's scenario file name: %w", err)
+	}
+	if err := writeNew(root, b.Name, b.Scenario); err != nil {
+		return nil, err
+	}
+	sc, err := scenario.Load(filepath.Join(dir, b.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -79,18 +92,48 @@ func (b *Bundle) Load(dir string) (*scenario.Scenario, error) {
 		if !ok {
 			return nil, scenario.Errorf(def.Pos, "data pool %q: the master sent no data file for it", def.Name)
 		}
+		base := filepath.Base(def.File)
+		if err := plainName(base); err != nil {
+			return nil, scenario.Errorf(def.Pos, "data pool %q: file %s: %v", def.Name, termsafe.Line(def.File), err)
+		}
 		// The pool's index keeps two pools with odd names apart on disk.
-		d := filepath.Join(dir, "data", fmt.Sprint(i))
-		if err := os.MkdirAll(d, 0o700); err != nil {
+		d := filepath.Join("data", fmt.Sprint(i))
+		if err := root.MkdirAll(d, 0o700); err != nil {
 			return nil, err
 		}
-		p := filepath.Join(d, filepath.Base(def.File))
-		if err := os.WriteFile(p, data, 0o600); err != nil {
+		if err := writeNew(root, filepath.Join(d, base), data); err != nil {
 			return nil, err
 		}
-		def.File = p
+		def.File = filepath.Join(dir, d, base)
 	}
 	return sc, nil
+}
+
+// plainName checks that name is a file name of its own: not empty, not .
+// or .., no separator, no control character, at most 255 bytes.
+func plainName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("%q is not a file name", name)
+	case len(name) > 255:
+		return fmt.Errorf("a name of %d bytes is over 255", len(name))
+	case strings.ContainsAny(name, `/\`) || termsafe.Line(name) != name:
+		return fmt.Errorf("%q is not a plain file name", name)
+	}
+	return nil
+}
+
+// writeNew writes a file that must not exist yet, under root.
+func writeNew(root *os.Root, name string, data []byte) error {
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // encode is the bundle's wire form.

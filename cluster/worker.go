@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadrun/loadrun/datasource"
 	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/schedule"
 	"github.com/loadrun/loadrun/stats"
@@ -176,7 +177,11 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		}
 	}
 	if reply.Error != "" {
-		return fmt.Errorf("%w: %s", ErrRefused, reply.Error)
+		return fmt.Errorf("%w: %s", ErrRefused, peerText(reply.Error))
+	}
+	if subjectToken(reply.Run) != reply.Run || subjectToken(reply.Worker) != reply.Worker {
+		// They end this worker's NATS subjects.
+		return fmt.Errorf("the master's answer to joining names run %q and worker %q: not NATS subject tokens", reply.Run, reply.Worker)
 	}
 	w.name, w.subj = reply.Worker, newSubjects(reply.Run)
 	w.logf("joined run %s as %s", reply.Run, w.name)
@@ -192,7 +197,14 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	return w.serve(ctx, sc, bundle.Args)
 }
 
+// maxBundleWire bounds the encoded bundle a worker fetches: MaxBundle of
+// files, and room for the names and flags around them.
+const maxBundleWire = MaxBundle + 16<<20
+
 func (w *Worker) fetchBundle(size int) (*Bundle, error) {
+	if size <= 0 || size > maxBundleWire {
+		return nil, fmt.Errorf("the master announced a scenario of %d bytes: want 1 to %d MiB", size, maxBundleWire>>20)
+	}
 	chunk := int(w.cfg.Conn.MaxPayload()) - 4096
 	if chunk <= 0 {
 		chunk = 1 << 16
@@ -206,6 +218,9 @@ func (w *Worker) fetchBundle(size int) (*Bundle, error) {
 		}
 		if len(msg.Data) == 0 {
 			return nil, errors.New("fetching the scenario from the master: it sent an empty part")
+		}
+		if len(data)+len(msg.Data) > size {
+			return nil, fmt.Errorf("fetching the scenario from the master: it sent more than the %d bytes it announced", size)
 		}
 		data = append(data, msg.Data...)
 	}
@@ -336,14 +351,14 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				w.mu.Unlock()
 				w.rdv.releaseAll()
 				if run == nil || !started {
-					w.logf("the master ended the run before this worker started: %s", c.Reason)
+					w.logf("the master ended the run before this worker started: %s", peerText(c.Reason))
 					w.sendBeat(nil, true)
 					if c.Stay {
 						return ErrNextTest
 					}
 					return nil
 				}
-				w.logf("the master stops the run: %s", c.Reason)
+				w.logf("the master stops the run: %s", peerText(c.Reason))
 				if c.Op == opKill {
 					run.Kill()
 				} else {
@@ -354,7 +369,7 @@ func (w *Worker) serve(ctx context.Context, sc *scenario.Scenario, args []string
 				// elsewhere now, but what they did here counts. The master
 				// merges final statistics that come after the loss.
 				w.stopAndShip(run, started)
-				return fmt.Errorf("%w: %s", ErrRefused, c.Reason)
+				return fmt.Errorf("%w: %s", ErrRefused, peerText(c.Reason))
 			}
 		case <-done:
 			w.rdv.releaseAll()
@@ -495,7 +510,7 @@ func countsText(sc *scenario.Scenario, counts []int) string {
 	for i, c := range counts {
 		name := fmt.Sprint(i)
 		if i < len(sc.Users) {
-			name = sc.Users[i].Name
+			name = termsafe.Line(sc.Users[i].Name)
 		}
 		parts = append(parts, fmt.Sprintf("%s: %d", name, c))
 	}
