@@ -30,8 +30,10 @@ import (
 
 // Protocol is the version of the messages below. Workers and masters also
 // compare their loadrun versions: a run on a mix of builds could not keep
-// the guarantees of a single-process run.
-const Protocol = 1
+// the guarantees of a single-process run. Builds without a release version
+// all say "dev", so the protocol is what tells them apart. 2: histograms
+// as buckets (hist.go), large messages in parts (parts.go).
+const Protocol = 2
 
 // Timing of the cluster's liveness checks.
 const (
