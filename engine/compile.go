@@ -85,7 +85,9 @@ type waitPlan struct {
 	min, max, constant, pacing time.Duration
 }
 
-// defaultWait is Locust's: no wait anywhere means a constant 1 s.
+// defaultWait applies when no wait is set anywhere: a constant 1 s, as
+// README promises (Locust waits 0 s; a load test without think time by
+// accident hammers the target, so loadrun asks for it explicitly).
 var defaultWait = &waitPlan{kind: scenario.WaitConstant, constant: time.Second}
 
 func (w *waitPlan) duration(rnd *rand.Rand) time.Duration {
