@@ -52,6 +52,14 @@ func (d *Driver) Elapsed() time.Duration { return time.Since(d.r.started) }
 // iterations, an aborting threshold): the executor starts nothing more.
 func (d *Driver) Stopping() <-chan struct{} { return d.r.stopping }
 
+// StoppedAt is the elapsed time at which the run began to stop (at most
+// its run time); it is meaningful once Stopping is closed.
+func (d *Driver) StoppedAt() time.Duration {
+	d.r.mu.Lock()
+	defer d.r.mu.Unlock()
+	return d.r.stoppedAt
+}
+
 // Sleep waits until elapsed time at, or returns false at once when the run
 // is ending first.
 func (d *Driver) Sleep(at time.Duration) bool {

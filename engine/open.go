@@ -66,14 +66,40 @@ func (o *openModel) Run(d *Driver) {
 			// for a while neither spins nor asks Take about arrivals long
 			// before they fall due (what it takes may change meanwhile).
 			if at-skipAhead > d.Elapsed() && !d.Sleep(at-skipAhead) {
+				o.dropOwed(d, arrivals, at, n, true)
 				return
 			}
 			continue
 		}
 		if !d.Sleep(at) {
+			o.dropOwed(d, arrivals, at, n, false)
 			return
 		}
 		o.arrive(d, kind, start.Add(at))
+	}
+}
+
+// dropOwed counts as dropped the arrivals this part owed when the run
+// began to stop but had not handed out: arrival n at at (taken already,
+// unless ask) and those after it due before the stop. A machine that
+// stalled near the end (the run-time timer and the arrivals both late)
+// would otherwise lose them from the count: the run's arrivals are the
+// schedule's, whatever the machine did, and what could not start shows
+// as dropped.
+func (o *openModel) dropOwed(d *Driver, arrivals *schedule.Arrivals, at time.Duration, n int64, ask bool) {
+	end := d.StoppedAt()
+	st := d.r.stats
+	for at < end {
+		if !ask || o.sh.Take == nil || o.sh.Take(n) {
+			st.Arrival(0, true)
+		}
+		var ok bool
+		if at, ok = arrivals.Next(); !ok {
+			return
+		}
+		o.pick() // keep the draws in step with a run that handed them out
+		n++
+		ask = true
 	}
 }
 

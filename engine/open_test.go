@@ -173,3 +173,39 @@ users:
 		t.Errorf("%d iterations reached the server, want 20", got)
 	}
 }
+
+// TestOpenStallAtTheEnd: when the generator stalls near the end of the run
+// (here the arrival walk is held 500 ms at the arrival due at 0.9 s, and
+// the run time of 1 s passes meanwhile), the arrivals it owed are counted
+// as dropped, not lost from the count: the run's arrivals are the
+// schedule's, 10 at 10/s for 1 s, whatever the machine did.
+func TestOpenStallAtTheEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// take is Take's answer for arrival n (nil: one process).
+		take func(n int64) bool
+		want int64
+	}{
+		// One process owes all 10.
+		{"one process", nil, 10},
+		// A part that runs the even arrivals owes 5 of them.
+		{"one part of two", func(n int64) bool { return n%2 == 0 }, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sh := &engine.Shape{Schedule: schedule.Constant(10, time.Hour), MaxUsers: 5, Process: schedule.Even}
+			sh.Take = func(n int64) bool {
+				if n == 8 {
+					time.Sleep(500 * time.Millisecond) // the stall (virtual time)
+				}
+				return tc.take == nil || tc.take(n)
+			}
+			_, snap, seen := openRun(t, oneRequest, sh, engine.Options{RunTime: time.Second})
+			if snap.Open == nil || snap.Open.Arrivals != tc.want || snap.Open.Dropped == 0 {
+				t.Fatalf("arrivals %+v, want %d, some dropped", snap.Open, tc.want)
+			}
+			if got := seen.Requests["/api/items"]; int64(got)+snap.Open.Dropped != tc.want {
+				t.Errorf("%d iterations ran and %d were dropped, want %d in all", got, snap.Open.Dropped, tc.want)
+			}
+		})
+	}
+}

@@ -188,11 +188,18 @@ type Runner struct {
 	barriers []rendezvous.Barrier // by the index rendezvous steps hold
 	// lifecycle is the barriers that want population changes and the end.
 	lifecycle []barrierLifecycle
-	// stopping is closed when the run moves to Stopping.
-	stopping chan struct{}
-	done     chan struct{}
-	doneOnce sync.Once
-	logMu    sync.Mutex
+	// stopping is closed when the run moves to Stopping; stoppedAt is the
+	// run's elapsed time then (at most RunTime when that ended it), so an
+	// executor knows which of its due arrivals the run owed.
+	stopping  chan struct{}
+	stoppedAt time.Duration
+	// executing is true while the executor's Run has not returned: the
+	// run is not done before it has (what it counts at the end, arrivals
+	// it owed, belongs in the final statistics).
+	executing bool
+	done      chan struct{}
+	doneOnce  sync.Once
+	logMu     sync.Mutex
 }
 
 // NewRunner prepares a run of plan. Nothing starts until Start.
@@ -332,9 +339,17 @@ func (r *Runner) start(users int, perType []int, rate float64) error {
 	if us, ok := ex.(userSetter); ok {
 		us.setUsersLocked(d, users, perType, rate)
 	}
+	r.executing = true
 	go func() {
 		ex.Run(d)
 		r.endRun("schedule finished")
+		r.mu.Lock()
+		r.executing = false
+		last := r.state == Stopping && len(r.live) == 0
+		r.mu.Unlock()
+		if last {
+			r.finish()
+		}
 	}()
 	return nil
 }
@@ -551,10 +566,10 @@ func (r *Runner) userExited(u *vuser) {
 	}
 	u.cancel()
 	delete(r.live, u.id)
-	state, running, target := r.state, len(r.live), r.targetLocked()
+	state, running, target, executing := r.state, len(r.live), r.targetLocked(), r.executing
 	r.mu.Unlock()
 	switch {
-	case state == Stopping && running == 0:
+	case state == Stopping && running == 0 && !executing:
 		r.finish()
 	case state == Running && running == 0 && target > 0:
 		r.endRun("all users finished")
@@ -624,6 +639,12 @@ func (r *Runner) endRun(reason string) {
 		return
 	}
 	r.state = Stopping
+	r.stoppedAt = time.Since(r.started)
+	if rt := r.opts.RunTime; rt > 0 && r.stoppedAt > rt {
+		// The run-time timer fired late (a stalled machine): the run was
+		// owed up to RunTime, not up to when the timer ran.
+		r.stoppedAt = rt
+	}
 	close(r.stopping)
 	r.reason = reason
 	// Every user is asked to stop before the population falls, in one
@@ -641,11 +662,11 @@ func (r *Runner) endRun(reason string) {
 		r.addPopulation(-int64(gone))
 		r.populationChanged()
 	}
-	running := len(r.live)
+	last := len(r.live) == 0 && !r.executing
 	r.mu.Unlock()
 	r.logf("stopping: %s", reason)
 	r.closeBarriers()
-	if running == 0 {
+	if last {
 		r.finish()
 	}
 }
