@@ -128,7 +128,7 @@ const (
 	Stopped
 )
 
-// String is the state's name as the web UI and the console show it.
+// String is the state's name (ready, spawning, …), as the web UI reports it.
 func (s State) String() string {
 	return [...]string{"ready", "spawning", "running", "stopping", "stopped"}[s]
 }
