@@ -168,6 +168,7 @@ func (m *Master) ResetStats() error {
 	m.statsStart = now
 	for _, w := range m.workers {
 		w.wire, w.snap, w.history = nil, nil, nil
+		m.holdLocked(w, 0)
 	}
 	m.mu.Unlock()
 	m.rdv.resetStats(now)
@@ -284,11 +285,26 @@ func (m *Master) onStats(msg *nats.Msg) {
 		// count from it (a final one has nothing after the reset).
 		if s.Final {
 			w.final, w.wire, w.history = true, nil, nil
+			m.holdLocked(w, 0)
 		}
 		m.mu.Unlock()
 		m.checkDone()
 		return
 	}
+	// What the master keeps of every worker's statistics is bounded: past
+	// maxStatsHeld (many workers of huge statistics, or a peer joining
+	// as many and sending 64 MiB each) a shipment is dropped.
+	histLen := len(snap.History)
+	if !s.Final {
+		histLen = min(len(w.history)+histLen, maxHistory)
+	}
+	cost := len(s.Snap) + histLen*pointCost
+	if m.statsHeld-w.held+cost > maxStatsHeld {
+		m.mu.Unlock()
+		m.drops.logf(m.logf, "statistics from %s: over the %d MiB the master keeps of all workers' statistics: dropped", s.Worker, maxStatsHeld>>20)
+		return
+	}
+	m.holdLocked(w, cost)
 	// The statistics are the worker's numbers as the merge counts them:
 	// the table shows them when its heartbeat is behind (the final ones even
 	// when its last heartbeat is still on the way).

@@ -330,3 +330,58 @@ func TestMasterJoinFlood(t *testing.T) {
 		t.Errorf("host %q, want it escaped", h)
 	}
 }
+
+// TestMasterStatsBudget: what a master keeps of its workers' statistics
+// is bounded for all of them together (a peer joining 10,000 times and
+// sending 64 MiB each would otherwise hold 640 GiB): a shipment past the
+// bound is dropped, and a reset gives its room back.
+func TestMasterStatsBudget(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	nc, err := Connect(srv.URL(), "", "master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	m := fuzzMaster(t, nc, &Bundle{Name: "s.yaml"}, time.Millisecond)
+	defer m.Close()
+	snap, err := encodeSnapshot(seedSnapshot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := func() int64 {
+		if s := m.Snapshot(); s != nil && s.Total != nil {
+			return s.Total.Requests
+		}
+		return 0
+	}
+	m.mu.Lock()
+	m.statsHeld = maxStatsHeld - 10 // what other workers hold
+	m.mu.Unlock()
+	m.onStats(&nats.Msg{Data: mustJSON(t, statsMsg{Worker: "w1", Seq: 1, Snap: snap})})
+	if n := requests(); n != 0 {
+		t.Errorf("statistics over the bound were kept: %d requests", n)
+	}
+	m.mu.Lock()
+	m.statsHeld = 0
+	m.mu.Unlock()
+	m.onStats(&nats.Msg{Data: mustJSON(t, statsMsg{Worker: "w1", Seq: 2, Snap: snap})})
+	m.mu.Lock()
+	held := m.statsHeld
+	m.mu.Unlock()
+	if n := requests(); n != 50 || held < len(snap) {
+		t.Errorf("statistics within the bound: %d requests, %d bytes held; want 50 and at least %d", n, held, len(snap))
+	}
+	if err := m.ResetStats(); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	held = m.statsHeld
+	m.mu.Unlock()
+	if held != 0 {
+		t.Errorf("%d bytes held after a reset", held)
+	}
+}

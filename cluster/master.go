@@ -113,6 +113,9 @@ type worker struct {
 	gen   int64 // the latest assignment sent
 	// maxUsers is its share of the open model's max_users.
 	maxUsers int
+	// held is what its statistics (wire and history) count towards
+	// maxStatsHeld.
+	held int
 	// peak is the most users it was assigned: what bounds the waits it
 	// may have at the master (see usersOf).
 	peak  int
@@ -170,6 +173,22 @@ type Master struct {
 	logMu     sync.Mutex
 	// drops says why messages from workers were dropped.
 	drops dropLog
+	// statsHeld is the workers' held, together.
+	statsHeld int
+}
+
+// maxStatsHeld bounds the statistics a master keeps of all its workers
+// (their latest shipments' JSON and their history points), and pointCost
+// is what a history point counts towards it.
+const (
+	maxStatsHeld = 1 << 30
+	pointCost    = 256
+)
+
+// holdLocked records that w's statistics now count n bytes.
+func (m *Master) holdLocked(w *worker, n int) {
+	m.statsHeld += n - w.held
+	w.held = n
 }
 
 // NewMaster starts serving joins, leases, iterations, rendezvous and
