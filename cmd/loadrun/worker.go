@@ -16,6 +16,7 @@ import (
 	"github.com/loadrun/loadrun/datasource"
 	"github.com/loadrun/loadrun/engine"
 	"github.com/loadrun/loadrun/engine/rendezvous"
+	"github.com/loadrun/loadrun/internal/termsafe"
 	"github.com/loadrun/loadrun/scenario"
 	"github.com/loadrun/loadrun/stats"
 	"github.com/nats-io/nats.go"
@@ -136,13 +137,15 @@ func workerCmd(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "Worker done.")
 		return exitOK
 	case errors.Is(err, cluster.ErrRefused):
-		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		fmt.Fprintln(e.stderr, "loadrun worker:", termsafe.Text(err.Error()))
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(e.stderr, "Worker interrupted: users stopped.")
 		return exitFailed
 	default:
-		fmt.Fprintln(e.stderr, "loadrun worker:", err)
+		// The error may quote what the master shipped (a scenario's
+		// line, its flags): text, never a terminal escape.
+		fmt.Fprintln(e.stderr, "loadrun worker:", termsafe.Text(err.Error()))
 		return exitFailed
 	}
 }
