@@ -297,6 +297,15 @@ func TestMasterHostileWorker(t *testing.T) {
 	m.rdv.mu.Lock()
 	m.rdv.closed = false // still gathering, as in a run
 	m.rdv.mu.Unlock()
+	// A name over maxBarrierName, sent while there is room for it.
+	long := strings.Repeat("n", maxBarrierName+1)
+	send(m.rdv.onArrival, arrival{Worker: "w1", Name: long, ID: 1, Count: 2})
+	m.rdv.mu.Lock()
+	longHeld := m.rdv.barriers[long] != nil
+	m.rdv.mu.Unlock()
+	if longHeld {
+		t.Errorf("an arrival at a rendezvous named with %d bytes was gathered", len(long))
+	}
 	for i := range maxBarriers + 10 {
 		send(m.rdv.onArrival, arrival{Worker: "w1", Name: fmt.Sprint("r", i), ID: uint64(i), Count: 1 << 30})
 	}
@@ -307,7 +316,6 @@ func TestMasterHostileWorker(t *testing.T) {
 		t.Errorf("%d rendezvous and %d users waiting held", n, waiting)
 	}
 	send(m.rdv.onArrival, arrival{Worker: "nobody", Name: "r", ID: 1, Count: 2})
-	send(m.rdv.onArrival, arrival{Worker: "w1", Name: strings.Repeat("n", maxBarrierName+1), ID: 1, Count: 2})
 	m.rdv.mu.Lock()
 	waiting2 := m.rdv.waiting["nobody"]
 	m.rdv.mu.Unlock()
