@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"sync"
 	"time"
 
@@ -23,10 +22,9 @@ type rendezvousServer struct {
 	subj subjects
 	logf func(string, ...any)
 
-	// users, when set, is the most users a worker was given and whether
-	// it is one of the run's (Master.usersOf): arrivals from others are
-	// dropped, and a worker's waiting users are bounded.
-	users func(worker string) (int, bool)
+	// limit, when set, is Master.waitLimit: arrivals from workers not of
+	// the run are dropped, and a worker's waiting users are bounded.
+	limit func(worker string) (int, bool)
 	drops dropLog
 
 	mu       sync.Mutex
@@ -141,13 +139,9 @@ func (s *rendezvousServer) onArrival(msg *nats.Msg) {
 		s.drops.logf(s.logf, "a rendezvous arrival that is not one: dropped")
 		return
 	}
-	limit := math.MaxInt
-	if s.users != nil {
-		users, ok := s.users(a.Worker)
-		if !ok {
-			return // not a worker of this run (or one that was lost)
-		}
-		limit = users + waitSlack
+	limit, ok := waitsOf(s.limit, a.Worker)
+	if !ok {
+		return // not a worker of this run (or one that was lost)
 	}
 	now := time.Now()
 	s.mu.Lock()
@@ -176,7 +170,7 @@ func (s *rendezvousServer) onArrival(msg *nats.Msg) {
 		for i, m := range g.members {
 			if m.worker == a.Worker && m.id == a.ID {
 				g.members = append(g.members[:i], g.members[i+1:]...)
-				s.unwaitLocked(a.Worker)
+				unwait(s.waiting, a.Worker)
 				break
 			}
 		}
@@ -241,7 +235,7 @@ func (s *rendezvousServer) releaseLocked(g *gathering, reason rendezvous.Reason,
 	for i, m := range group {
 		r.Members[m.worker] = append(r.Members[m.worker], m.id)
 		waits[i] = now.Sub(m.at)
-		s.unwaitLocked(m.worker)
+		unwait(s.waiting, m.worker)
 	}
 	// The name came from a worker: the statistics show it as text.
 	s.st.Rendezvous(termsafe.Line(g.name), n, reason, waits)
@@ -259,13 +253,6 @@ func (s *rendezvousServer) releaseLocked(g *gathering, reason rendezvous.Reason,
 		s.checkLocked(g, now)
 	} else if g.timer != nil {
 		g.timer.Stop()
-	}
-}
-
-// unwaitLocked counts one user of worker no longer waiting.
-func (s *rendezvousServer) unwaitLocked(worker string) {
-	if s.waiting[worker]--; s.waiting[worker] <= 0 {
-		delete(s.waiting, worker)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -50,10 +49,10 @@ type leaseServer struct {
 	subj  subjects
 	pools map[string]*lentPool
 
-	// users, when set, is the most users a worker was given and whether
-	// it is one of the run's (Master.usersOf): requests from others are
-	// dropped, and a worker's waits for unique-recycle rows are bounded.
-	users func(worker string) (int, bool)
+	// limit, when set, is Master.waitLimit: requests from workers not of
+	// the run are dropped, and a worker's waits for unique-recycle rows
+	// are bounded.
+	limit func(worker string) (int, bool)
 
 	mu   sync.Mutex
 	lost map[string]bool
@@ -94,15 +93,11 @@ func (s *leaseServer) onRequest(msg *nats.Msg) {
 	if json.Unmarshal(msg.Data, &req) != nil {
 		return
 	}
-	limit := math.MaxInt
-	if s.users != nil {
-		users, ok := s.users(req.Worker)
-		if !ok {
-			// Not a worker of this run: its name is not even known to be
-			// a subject token to answer on.
-			return
-		}
-		limit = users + waitSlack
+	limit, ok := waitsOf(s.limit, req.Worker)
+	if !ok {
+		// Not a worker of this run: its name is not even known to be a
+		// subject token to answer on.
+		return
 	}
 	p := s.pools[req.Pool]
 	if p == nil {
@@ -155,9 +150,7 @@ const maxTake = 1024
 func (s *leaseServer) recycleTake(p *lentPool, req leaseRequest) {
 	defer func() {
 		s.mu.Lock()
-		if s.waits[req.Worker]--; s.waits[req.Worker] <= 0 {
-			delete(s.waits, req.Worker)
-		}
+		unwait(s.waits, req.Worker)
 		s.mu.Unlock()
 	}()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -117,7 +118,7 @@ type worker struct {
 	// maxStatsHeld.
 	held int
 	// peak is the most users it was assigned: what bounds the waits it
-	// may have at the master (see usersOf).
+	// may have at the master (see waitLimit).
 	peak  int
 	ended bool
 }
@@ -224,7 +225,7 @@ func NewMaster(cfg MasterConfig) (*Master, error) {
 	}
 	m.budget = newBudgetServer(cfg.Iterations, func() { m.Stop(fmt.Sprintf("%d iterations done", cfg.Iterations)) })
 	m.rdv = newRendezvousServer(cfg.Conn, m.subj, m.logf)
-	m.leases.users, m.rdv.users = m.usersOf, m.usersOf
+	m.leases.limit, m.rdv.limit = m.waitLimit, m.waitLimit
 	nc := cfg.Conn
 	// Statistics over the server's max payload come in parts.
 	statsIn := newAssembler(func(b []byte) { m.onStats(&nats.Msg{Data: b}) }, m.logf)
@@ -343,24 +344,40 @@ func (m *Master) onJoin(msg *nats.Msg) {
 	m.logf("worker %s joined from %s (%d CPUs)", name, req.Host, req.CPUs)
 }
 
-// usersOf is the most users the worker was given, and whether it is a
-// worker of this run that is not lost. A worker's requests that wait at
-// the master (a unique-recycle row, a rendezvous group) are each one user
-// waiting, so they cannot be more than its users (and waitSlack, for
-// users that arrive while an assignment is on its way).
-func (m *Master) usersOf(worker string) (int, bool) {
+// waitLimit is how many of the worker's requests may wait at the master
+// (for a unique-recycle row, in a rendezvous group), and whether it is a
+// worker of this run that is not lost. Each waiting request is one user
+// waiting, so they cannot be more than the most users it was given (and
+// waitSlack, for users that arrive while an assignment is on its way).
+func (m *Master) waitLimit(worker string) (int, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w := m.workers[worker]
 	if w == nil || w.info.State == StateLost {
 		return 0, false
 	}
-	return max(w.peak, w.maxUsers), true
+	return max(w.peak, w.maxUsers) + waitSlack, true
 }
 
 // waitSlack is how many more waits than users a worker may have at the
-// master (see usersOf).
+// master (see waitLimit).
 const waitSlack = 1024
+
+// waitsOf is limit(worker) (a Master's waitLimit), or no bound when limit
+// is nil (a lease or rendezvous server outside a master, in tests).
+func waitsOf(limit func(string) (int, bool), worker string) (int, bool) {
+	if limit == nil {
+		return math.MaxInt, true
+	}
+	return limit(worker)
+}
+
+// unwait counts one of worker's waits in waits as over.
+func unwait(waits map[string]int, worker string) {
+	if waits[worker]--; waits[worker] <= 0 {
+		delete(waits, worker)
+	}
+}
 
 // MaxWorkers bounds the workers that join one test (lost ones count):
 // each costs the master its statistics, so a peer joining in a loop
