@@ -20,17 +20,12 @@ const histPacked = 'P'
 
 var errHist = errors.New("not a loadrun histogram")
 
-func appendGeometry(b []byte, kind byte, lowest, highest, digits int64) []byte {
-	b = append(b, kind)
-	b = binary.AppendUvarint(b, uint64(lowest))
-	b = binary.AppendUvarint(b, uint64(highest))
-	return binary.AppendUvarint(b, uint64(digits))
-}
-
 // encodePackedHist is a sparse histogram's wire form.
 func encodePackedHist(h *hdrhistogram.PackedHistogram) []byte {
-	b := appendGeometry(make([]byte, 0, 16+6*int(h.Populated())), histPacked,
-		h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
+	b := append(make([]byte, 0, 16+6*int(h.Populated())), histPacked)
+	b = binary.AppendUvarint(b, uint64(h.LowestTrackableValue()))
+	b = binary.AppendUvarint(b, uint64(h.HighestTrackableValue()))
+	b = binary.AppendUvarint(b, uint64(h.SignificantFigures()))
 	b = binary.AppendUvarint(b, uint64(h.Populated()))
 	prev := int64(0)
 	for v, c := range h.ForEachBucket {
@@ -60,11 +55,11 @@ func (r *histReader) next() int64 {
 	return int64(v)
 }
 
-// geometry reads and checks a histogram's kind and geometry: values that
+// geometry reads and checks a histogram's 'P' and geometry: values that
 // would make the histogram library panic, or allocate without bound, are
 // an error.
-func (r *histReader) geometry(kind byte) (lowest, highest int64, digits int) {
-	if len(r.b) == 0 || r.b[0] != kind {
+func (r *histReader) geometry() (lowest, highest int64, digits int) {
+	if len(r.b) == 0 || r.b[0] != histPacked {
 		r.err = errHist
 		return 0, 0, 0
 	}
@@ -79,7 +74,7 @@ func (r *histReader) geometry(kind byte) (lowest, highest int64, digits int) {
 // decodePackedHist rebuilds a sparse histogram from encodePackedHist's form.
 func decodePackedHist(b []byte) (*hdrhistogram.PackedHistogram, error) {
 	r := &histReader{b: b}
-	lowest, highest, digits := r.geometry(histPacked)
+	lowest, highest, digits := r.geometry()
 	n := r.next()
 	if r.err != nil {
 		return nil, r.err
