@@ -65,7 +65,9 @@ func (o *openModel) Run(d *Driver) {
 			// skipAhead ahead of the clock, so a part that takes nothing
 			// for a while neither spins nor asks Take about arrivals long
 			// before they fall due (what it takes may change meanwhile).
-			if at-skipAhead > d.Elapsed() && !d.Sleep(at-skipAhead) {
+			// Sleep also ends the walk once the run stops, when the walk
+			// is behind the clock and has nothing to wait for.
+			if !d.Sleep(at - skipAhead) {
 				o.dropOwed(d, arrivals, at, n, true)
 				return
 			}

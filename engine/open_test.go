@@ -209,3 +209,30 @@ func TestOpenStallAtTheEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenPartTakingNothingStops: a part of a shared open-model run that
+// takes none of the arrivals and walks them slower than they fall due
+// (never ahead of the clock, so never sleeping) still sees the run stop:
+// the run ends at its run time, not when the walk reaches the end of the
+// schedule (the run is done only when its executor has returned).
+func TestOpenPartTakingNothingStops(t *testing.T) {
+	sh := &engine.Shape{Schedule: schedule.Constant(2000, 20*time.Second), MaxUsers: 5, Process: schedule.Even}
+	sh.Take = func(int64) bool {
+		time.Sleep(time.Millisecond) // slower than the 0.5 ms between arrivals (virtual time)
+		return false
+	}
+	app := demo.New(demo.Options{})
+	synctest.Test(t, func(t *testing.T) {
+		r := engine.NewRunner(compile(t, oneRequest, vhost), engine.Options{RunTime: time.Second, Dial: virtualHost(t, app)})
+		start := time.Now()
+		if err := r.StartShape(sh); err != nil {
+			t.Fatal(err)
+		}
+		<-r.Done()
+		// 1 s of run, then at most the 1,000 arrivals owed before the stop
+		// asked about at 1 ms each; the walk to the schedule's end is 40 s.
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("the run ended %s after it started, want about 2 s (run time 1 s)", took)
+		}
+	})
+}
