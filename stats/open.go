@@ -66,6 +66,18 @@ func (s *Stats) Arrival(lag time.Duration, dropped bool) {
 	}
 }
 
+// ArrivalsDropped counts n arrivals, all dropped, at once (the arrivals a
+// run owed at its end, counted from the schedule when too many to walk).
+func (s *Stats) ArrivalsDropped(n int64) {
+	if n <= 0 {
+		return
+	}
+	o := &s.open
+	o.on.Store(true)
+	o.arrivals.Add(n)
+	o.dropped.Add(n)
+}
+
 // openEntry is the open model's counters now, nil for a closed-model run.
 func (s *Stats) openEntry() *OpenEntry {
 	o := &s.open
