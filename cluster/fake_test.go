@@ -38,6 +38,8 @@ type fakeRun struct {
 	done    chan struct{}
 	once    sync.Once
 	alive   atomic.Int64
+	// resets counts the ResetStats calls.
+	resets atomic.Int64
 }
 
 // ledger is what every fake user did, across workers.

@@ -9,9 +9,6 @@ import (
 	"github.com/loadrun/loadrun/scenario"
 )
 
-// fakeResets counts the ResetStats calls of each fake run.
-var fakeResets sync.Map // *fakeRun -> int
-
 // ResetStats starts the fake's statistics afresh, as the engine's does.
 func (r *fakeRun) ResetStats() {
 	r.mu.Lock()
@@ -20,8 +17,7 @@ func (r *fakeRun) ResetStats() {
 	if st != nil {
 		st.Reset(time.Now())
 	}
-	n, _ := fakeResets.LoadOrStore(r, 0)
-	fakeResets.Store(r, n.(int)+1)
+	r.resets.Add(1)
 }
 
 func (r *fakeRun) total() int64 {
@@ -104,7 +100,7 @@ func TestResetStats(t *testing.T) {
 	}
 	mu.Lock()
 	for i, f := range fakes {
-		if n, _ := fakeResets.Load(f); n != 1 {
+		if n := f.resets.Load(); n != 1 {
 			t.Errorf("worker %d reset its statistics %v times, want once", i, n)
 		}
 	}
