@@ -191,7 +191,7 @@ func (m *Master) onBeat(msg *nats.Msg) {
 	w := m.workers[b.Worker]
 	if w != nil && !b.valid() {
 		m.mu.Unlock()
-		m.drops.logf(m.logf, "worker %s: a heartbeat with state %s and negative numbers: dropped", b.Worker, peerText(strconv.Quote(b.State)))
+		m.drops.logf(m.logf, "worker %s: a heartbeat with state %s or a negative number (not one it sends): dropped", b.Worker, peerText(strconv.Quote(b.State)))
 		return
 	}
 	b.Reason = peerText(b.Reason)
