@@ -148,6 +148,11 @@ func (r *Runner) Shape() (ShapeStatus, bool) {
 	return st, true
 }
 
+// SplitUsers is how n users divide between the plan's user types (in
+// scenario order) in a run of one process: what a distributed master's
+// split must add up to.
+func (p *Plan) SplitUsers(n int) []int { return splitUsers(p, n) }
+
 // splitUsers splits n users between user types: each type with a fixed
 // count gets it first (in file order, as far as n goes), then the weights
 // of the others share the rest exactly: each gets its floor share and the
