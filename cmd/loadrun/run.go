@@ -178,29 +178,17 @@ func runCmd(args []string, e env) int {
 		f.host = addr
 		fmt.Fprintf(e.stderr, "Demo target serving on %s\n", addr)
 	}
-	stopTimeout := f.stopTimeout
-	if stopTimeout == 0 {
-		stopTimeout = -1 // --stop-timeout 0: cut users at once
-	}
-	cfg := session.Config{
-		Compile: engine.CompileOptions{Host: f.host, Thresholds: f.thresholds},
-		Engine: engine.Options{
-			RunTime:     f.runTime,
-			Iterations:  f.iterations,
-			StopTimeout: stopTimeout,
-			Timeout:     f.timeout,
-			Insecure:    f.insecure,
-			Phases:      f.phases,
-			Log:         e.stderr,
-			Verbose:     f.verbose,
-			Seed:        f.seed,
-		},
-		File:    files[0],
-		Version: version,
-	}
-	if err := f.http.apply(&cfg.Engine); err != nil {
+	opts, err := f.engineOptions(e.stderr)
+	if err != nil {
 		fmt.Fprintln(e.stderr, "loadrun run:", err)
 		return exitUsage
+	}
+	opts.RunTime, opts.Iterations = f.runTime, f.iterations
+	cfg := session.Config{
+		Compile: engine.CompileOptions{Host: f.host, Thresholds: f.thresholds},
+		Engine:  opts,
+		File:    files[0],
+		Version: version,
 	}
 	if f.web.on {
 		if f.fullHistory && f.csv != "" {

@@ -184,12 +184,9 @@ type workerRun struct {
 
 // newWorkerRun compiles the shipped scenario with the master's run flags.
 func newWorkerRun(sc *scenario.Scenario, h cluster.Hooks, args []string, log io.Writer) (cluster.Run, error) {
-	var f runFlags
-	fs := flag.NewFlagSet("master flags", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("the master's flags (%s): %w", strings.Join(args, " "), err)
+	f, err := shippedFlags(args)
+	if err != nil {
+		return nil, err
 	}
 	open := func(def *scenario.Pool, dir string) (datasource.Pool, error) {
 		if def.Mode != scenario.UniqueOnce && def.Mode != scenario.UniqueRecycle {
@@ -206,7 +203,10 @@ func newWorkerRun(sc *scenario.Scenario, h cluster.Hooks, args []string, log io.
 	if err != nil {
 		return nil, err
 	}
-	opts := f.engineOptions(log)
+	opts, err := f.engineOptions(log)
+	if err != nil {
+		return nil, err
+	}
 	opts.Barrier = func(def *scenario.Rendezvous) (rendezvous.Barrier, error) { return h.Barrier(def), nil }
 	opts.UserIDBase = h.UserIDBase
 	if h.Seed != 0 {
@@ -218,12 +218,26 @@ func newWorkerRun(sc *scenario.Scenario, h cluster.Hooks, args []string, log io.
 	return &workerRun{engine.NewRunner(plan, opts)}, nil
 }
 
-// engineOptions are the engine settings of a worker's run: what shapes
-// requests, not when the run ends (the master ends it).
-func (f *runFlags) engineOptions(log io.Writer) engine.Options {
+// shippedFlags are the run flags the master shipped (those given to it,
+// workerArgs), over run's defaults.
+func shippedFlags(args []string) (runFlags, error) {
+	f := runFlags{stopTimeout: engine.DefaultStopTimeout}
+	fs := flag.NewFlagSet("master flags", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("the master's flags (%s): %w", strings.Join(args, " "), err)
+	}
+	return f, nil
+}
+
+// engineOptions are the engine settings the flags give, `run`'s and a
+// worker's alike: what shapes requests, not when the run ends (run adds
+// -t and -n; on a worker the master ends it).
+func (f *runFlags) engineOptions(log io.Writer) (engine.Options, error) {
 	stopTimeout := f.stopTimeout
 	if stopTimeout == 0 {
-		stopTimeout = engine.DefaultStopTimeout
+		stopTimeout = -1 // --stop-timeout 0: cut users at once
 	}
 	o := engine.Options{
 		StopTimeout: stopTimeout,
@@ -234,8 +248,7 @@ func (f *runFlags) engineOptions(log io.Writer) engine.Options {
 		Verbose:     f.verbose,
 		Seed:        f.seed,
 	}
-	f.http.apply(&o)
-	return o
+	return o, f.http.apply(&o)
 }
 
 func (w *workerRun) Start(counts []int, rate float64) error    { return w.StartSplit(counts, rate) }
@@ -259,7 +272,13 @@ func workerArgs(master *flag.FlagSet) []string {
 		if known.Lookup(fl.Name) == nil || masterOnly[fl.Name] {
 			return
 		}
-		out = append(out, "--"+fl.Name+"="+fl.Value.String())
+		v := fl.Value.String()
+		if _, ok := fl.Value.(durationValue); ok && v == "" {
+			// A duration of 0 prints as nothing (so that -h shows no
+			// default); --stop-timeout 0 means something.
+			v = "0"
+		}
+		out = append(out, "--"+fl.Name+"="+v)
 	})
 	return out
 }
