@@ -59,7 +59,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	for _, n := range []string{"H", "host"} {
 		fs.StringVar(&f.host, n, "", "host to load, overriding the scenario's host (e.g. http://127.0.0.1:8080)")
 	}
-	fs.StringVar(&f.csv, "csv", "", "write Locust-compatible CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv")
+	fs.StringVar(&f.csv, "csv", "", "write Locust-compatible CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv, PREFIX_checks.csv (a scenario with checks), PREFIX_workers.csv (a master)")
 	fs.BoolVar(&f.fullHistory, "csv-full-history", false, "with --csv: per-request rows in PREFIX_stats_history.csv at every tick, as Locust's, written as the run goes")
 	fs.StringVar(&f.html, "html", "", "write a self-contained HTML report to FILE")
 	fs.StringVar(&f.json, "json", "", "write the JSON summary to FILE")
@@ -69,7 +69,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no live stats tables")
 	fs.BoolVar(&f.onlySummary, "only-summary", false, "print only the final summary (same as -q)")
 	fs.Var(durationValue{&f.interval}, "print-interval", "how often the live stats table is printed (default 2s)")
-	fs.Var(durationValue{&f.stopTimeout}, "stop-timeout", "how long stopping users may finish their task (default 5s)")
+	fs.Var(durationValue{&f.stopTimeout}, "stop-timeout", "how long stopping users may finish their task (0: cut them at once)")
 	fs.Var(durationValue{&f.timeout}, "timeout", "request timeout for requests that set none (default 60s)")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
 	fs.BoolVar(&f.phases, "phases", false, "time each request's connect, TLS handshake, wait (to first byte) and download, and report them")
