@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,12 +177,7 @@ func TestSecondCtrlC(t *testing.T) {
 // TestExitCodes checks the exit code a pipeline reads for each outcome.
 func TestExitCodes(t *testing.T) {
 	srv, _ := counting(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + freeLoopbackAddr(t)
 	tests := []struct {
 		name string
 		args func(t *testing.T) []string
