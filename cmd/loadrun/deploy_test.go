@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -333,14 +332,7 @@ data:
 	if code := worker.wait(t, 20*time.Second); code != exitOK {
 		t.Fatalf("worker: exit %d\n%s", code, worker.stderr.String())
 	}
-	var s summary
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := readJSONFile[summary](t, out)
 	if s.Aggregated.Requests != 30 || s.Aggregated.Failures != 0 {
 		t.Errorf("the worker in the scratch root made %d requests, %d failed; want 30, 0", s.Aggregated.Requests, s.Aggregated.Failures)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -157,15 +156,7 @@ func (c *distCluster) finish(t *testing.T, wantCode int) distSummary {
 	if code := c.master.wait(t, distLimit); code != wantCode {
 		t.Errorf("master exit code %d, want %d\nstderr:\n%s\nstdout:\n%s", code, wantCode, c.master.stderr.String(), c.master.stdout.String())
 	}
-	var s distSummary
-	b, err := os.ReadFile(c.json)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return readJSONFile[distSummary](t, c.json)
 }
 
 // idServer records, per path, the user ids (query u) it was sent.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -66,19 +65,6 @@ type shapeSummary struct {
 		Arrivals int64 `json:"arrivals"`
 		Dropped  int64 `json:"dropped"`
 	} `json:"open"`
-}
-
-func readShapeSummary(t *testing.T, path string) shapeSummary {
-	t.Helper()
-	var s shapeSummary
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // openScenario runs one request per arrival: /it/a for type A (weight 3),
@@ -152,7 +138,7 @@ users:
 				t.Errorf("%s: %d, want %d", tc.what, tc.got, tc.want)
 			}
 		}
-		s := readShapeSummary(t, c.json)
+		s := readJSONFile[shapeSummary](t, c.json)
 		if s.Run.Users != 6 || s.Run.RunTime != 6 || !strings.HasPrefix(s.Run.Load, "stages 1s:6,") {
 			t.Errorf("the summary's run says %+v, want 6 users, 6 s, the stages", s.Run)
 		}
@@ -170,7 +156,7 @@ users:
 		// request to a local server never keeps one for a second.
 		c := startDist(t, bin, 2, nil, file, "--arrival-rate", "40/s", "-t", "3s", "--max-users", "40", "--arrivals", "constant")
 		c.finish(t, exitOK)
-		s := readShapeSummary(t, c.json)
+		s := readJSONFile[shapeSummary](t, c.json)
 		if s.Open == nil || s.Open.Arrivals != 120 || s.Open.Dropped != 0 {
 			t.Fatalf("the summary's arrivals %+v, want 120 and 0 dropped", s.Open)
 		}
@@ -194,7 +180,7 @@ users:
 		file2 := writeScenario(t, "open.yaml", strings.Replace(openScenario, "HOST", url2, 1))
 		c := startDist(t, bin, 3, nil, append([]string{file2}, args...)...)
 		c.finish(t, exitOK)
-		so, sc := readShapeSummary(t, oneJSON), readShapeSummary(t, c.json)
+		so, sc := readJSONFile[shapeSummary](t, oneJSON), readJSONFile[shapeSummary](t, c.json)
 		if so.Open == nil || sc.Open == nil || so.Open.Arrivals != sc.Open.Arrivals || so.Open.Arrivals < 30 {
 			t.Fatalf("arrivals: one process %+v, the cluster %+v: want the same", so.Open, sc.Open)
 		}
@@ -224,7 +210,7 @@ users:
 `)
 		c := startDist(t, bin, 2, nil, file)
 		c.finish(t, exitFailed)
-		s := readShapeSummary(t, c.json)
+		s := readJSONFile[shapeSummary](t, c.json)
 		// 2 users busy 300 ms each run about 13 of the 40 arrivals.
 		if s.Open == nil || s.Open.Arrivals != 40 || s.Open.Dropped < 10 {
 			t.Errorf("the summary's arrivals %+v, want 40 with drops", s.Open)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -39,19 +38,6 @@ type endSummary struct {
 		Error string `json:"error"`
 		Count int64  `json:"count"`
 	} `json:"errors"`
-}
-
-func readEndSummary(t *testing.T, path string) endSummary {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s endSummary
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // TestCutAtEndOfRun: requests still waiting for their response when the
@@ -99,7 +85,7 @@ users:
 			if !strings.Contains(stderr, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr)
 			}
-			s := readEndSummary(t, jsonPath)
+			s := readJSONFile[endSummary](t, jsonPath)
 			if got := served.Load(); got != s.Aggregated.Requests {
 				t.Errorf("the server saw %d requests, loadrun counted %d", got, s.Aggregated.Requests)
 			}
@@ -143,7 +129,7 @@ func TestKillCountsInFlight(t *testing.T) {
 	if code := c.exit(t, 10*time.Second); code != exitNoTarget {
 		t.Errorf("exit code %d, want %d\nstderr:\n%s", code, exitNoTarget, c.stderr.String())
 	}
-	s := readEndSummary(t, jsonPath)
+	s := readJSONFile[endSummary](t, jsonPath)
 	if s.Aggregated.Requests != 3 || s.Aggregated.Failures != 3 {
 		t.Errorf("counted %d requests, %d failures; want 3 and 3 (all cut)", s.Aggregated.Requests, s.Aggregated.Failures)
 	}

@@ -154,14 +154,7 @@ func TestMasterWeb(t *testing.T) {
 			t.Errorf("%s exit code %d, want 0\nstderr:\n%s", w.name, code, w.stderr.String())
 		}
 	}
-	var s distSummary
-	b, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := readJSONFile[distSummary](t, jsonPath)
 	// The summary is the second test's: what the target served since.
 	if n := served.Load() - testOne; s.Aggregated.Requests != n || n == 0 {
 		t.Errorf("the summary counts %d requests, the target served %d in the second test", s.Aggregated.Requests, n)

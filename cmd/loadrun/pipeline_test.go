@@ -123,17 +123,19 @@ type junit struct {
 	} `xml:"testsuite"`
 }
 
-func readSummary(t *testing.T, path string) summary {
+// readJSONFile reads the JSON file at path (a summary) into a T, the part
+// of it a test reads.
+func readJSONFile[T any](t *testing.T, path string) T {
 	t.Helper()
+	var v T
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no JSON summary: %v", err)
 	}
-	var s summary
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatalf("JSON summary does not parse: %v", err)
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("JSON summary %s does not parse: %v", path, err)
 	}
-	return s
+	return v
 }
 
 func readJUnit(t *testing.T, path string) junit {
@@ -190,7 +192,7 @@ func TestPipeline(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", verdict, res.stderr)
 			}
 
-			sum := readSummary(t, jsonFile)
+			sum := readJSONFile[summary](t, jsonFile)
 			if sum.SchemaVersion != 1 || sum.Aggregated.Requests == 0 || sum.Aggregated.Failures != 0 {
 				t.Errorf("summary: schema %d, %d requests, %d failures; want schema 1, some requests, no failures",
 					sum.SchemaVersion, sum.Aggregated.Requests, sum.Aggregated.Failures)
