@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,9 +18,7 @@ func TestDistributedLargeMessages(t *testing.T) {
 	}
 	bin := buildLoadrun(t)
 	natsURL := startNATS(t)
-	ids := &idServer{ids: map[string][]string{}}
-	srv := httptest.NewServer(ids)
-	defer srv.Close()
+	ids, target := newIDServer(t)
 	dir := t.TempDir()
 	var data strings.Builder
 	data.WriteString("id,name,pad\n")
@@ -38,7 +35,7 @@ func TestDistributedLargeMessages(t *testing.T) {
 	file := filepath.Join(dir, "large.yaml")
 	if err := os.WriteFile(file, []byte(`
 name: large
-host: `+srv.URL+`
+host: `+target+`
 data:
   items: {file: items.csv, mode: cycle}
 users:

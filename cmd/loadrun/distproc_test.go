@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,6 +177,29 @@ func (s *idServer) get(path string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.ids[path])
+}
+
+// newIDServer starts an idServer on loopback for the test and returns it
+// with its URL.
+func newIDServer(t *testing.T) (*idServer, string) {
+	t.Helper()
+	ids := &idServer{ids: map[string][]string{}}
+	srv := httptest.NewServer(ids)
+	t.Cleanup(srv.Close)
+	return ids, srv.URL
+}
+
+// awaitHits waits until path was requested at least n times, failing the
+// test after limit (a cluster that never loads fails instead of hanging).
+func (s *idServer) awaitHits(t *testing.T, path string, n int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for len(s.get(path)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests to %s within %s, want %d", len(s.get(path)), path, limit, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // startNATS builds nats-server from the module and starts it on a free

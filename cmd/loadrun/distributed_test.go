@@ -23,12 +23,10 @@ func TestDistributed(t *testing.T) {
 	// The users of each type are exactly those of one process with the
 	// same -u, with unique ids, and -n is exact over the cluster.
 	t.Run("split and iterations", func(t *testing.T) {
-		ids := &idServer{ids: map[string][]string{}}
-		srv := httptest.NewServer(ids)
-		defer srv.Close()
+		ids, target := newIDServer(t)
 		file := writeScenario(t, "split.yaml", `
 name: split
-host: `+srv.URL+`
+host: `+target+`
 users:
   - name: A
     weight: 3
@@ -164,12 +162,10 @@ users:
 	// kill -9 of a worker: the master declares it lost, its users run on
 	// the others, the run finishes and the reports say so.
 	t.Run("worker killed", func(t *testing.T) {
-		ids := &idServer{ids: map[string][]string{}}
-		srv := httptest.NewServer(ids)
-		defer srv.Close()
+		ids, target := newIDServer(t)
 		file := writeScenario(t, "kill.yaml", `
 name: kill
-host: `+srv.URL+`
+host: `+target+`
 users:
   - name: U
     wait: {constant: 20ms}
@@ -214,21 +210,17 @@ users:
 	// kill -9 of the master: every worker stops its users and exits
 	// non-zero once the master was silent for 5 s.
 	t.Run("master killed", func(t *testing.T) {
-		ids := &idServer{ids: map[string][]string{}}
-		srv := httptest.NewServer(ids)
-		defer srv.Close()
+		ids, target := newIDServer(t)
 		file := writeScenario(t, "orphan.yaml", `
 name: orphan
-host: `+srv.URL+`
+host: `+target+`
 users:
   - name: U
     wait: {constant: 20ms}
     tasks: [{steps: [{request: {url: "/it"}}]}]
 `)
 		c := startDist(t, bin, 2, nil, file, "-u", "4", "-r", "0", "-t", "60s")
-		for len(ids.get("/it")) < 20 {
-			time.Sleep(20 * time.Millisecond)
-		}
+		ids.awaitHits(t, "/it", 20, 30*time.Second)
 		if err := c.master.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -257,21 +249,17 @@ users:
 	// Ctrl-C on the master stops every worker; the reports still have
 	// every worker's final numbers.
 	t.Run("Ctrl-C on the master", func(t *testing.T) {
-		ids := &idServer{ids: map[string][]string{}}
-		srv := httptest.NewServer(ids)
-		defer srv.Close()
+		ids, target := newIDServer(t)
 		file := writeScenario(t, "interrupt.yaml", `
 name: interrupt
-host: `+srv.URL+`
+host: `+target+`
 users:
   - name: U
     wait: {constant: 10ms}
     tasks: [{steps: [{request: {url: "/it"}}]}]
 `)
 		c := startDist(t, bin, 2, nil, file, "-u", "4", "-r", "0", "-t", "60s")
-		for len(ids.get("/it")) < 50 {
-			time.Sleep(20 * time.Millisecond)
-		}
+		ids.awaitHits(t, "/it", 50, 30*time.Second)
 		if err := c.master.cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Fatal(err)
 		}
@@ -308,12 +296,10 @@ users:
 	// embedded one.
 	t.Run("standalone NATS", func(t *testing.T) {
 		natsURL := startNATS(t)
-		ids := &idServer{ids: map[string][]string{}}
-		srv := httptest.NewServer(ids)
-		defer srv.Close()
+		ids, target := newIDServer(t)
 		file := writeScenario(t, "nats.yaml", `
 name: nats
-host: `+srv.URL+`
+host: `+target+`
 users:
   - name: U
     wait: {constant: 5ms}
