@@ -267,16 +267,8 @@ func startCluster(t *testing.T, yaml string, cfg MasterConfig, workers int) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	nc, err := Connect(srv.URL(), "", "master")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	srv, connect := natsOnLoopback(t)
+	nc := connect("master")
 	b, err := NewBundle(dir+"/s.yaml", sc)
 	if err != nil {
 		t.Fatal(err)

@@ -61,16 +61,8 @@ func mustJSON(t testing.TB, v any) []byte {
 // serves, from a peer that knows the run: the master never panics, keeps
 // its workers table printable and bounded, and still merges statistics.
 func FuzzMasterMessages(f *testing.F) {
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(srv.Close)
-	nc, err := Connect(srv.URL(), "", "master")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(nc.Close)
+	_, connect := natsOnLoopback(f)
+	nc := connect("master")
 	b := &Bundle{Name: "s.yaml", Scenario: []byte("name: x\n")}
 
 	snap, err := encodeSnapshot(seedSnapshot(f))

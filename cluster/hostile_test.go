@@ -228,16 +228,8 @@ func TestWorkerHostileJoinReply(t *testing.T) {
 // heartbeats, leases and rendezvous arrivals no worker sends: each is
 // dropped, the master's tables stay printable and bounded.
 func TestMasterHostileWorker(t *testing.T) {
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	nc, err := Connect(srv.URL(), "", "master")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	_, connect := natsOnLoopback(t)
+	nc := connect("master")
 	m := fuzzMaster(t, nc, &Bundle{Name: "s.yaml"}, time.Minute)
 	defer m.Close()
 	send := func(h nats.MsgHandler, v any) { h(&nats.Msg{Data: mustJSON(t, v)}) }
@@ -344,16 +336,8 @@ func TestMasterJoinFlood(t *testing.T) {
 // sending 64 MiB each would otherwise hold 640 GiB): a shipment past the
 // bound is dropped, and a reset gives its room back.
 func TestMasterStatsBudget(t *testing.T) {
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	nc, err := Connect(srv.URL(), "", "master")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	_, connect := natsOnLoopback(t)
+	nc := connect("master")
 	m := fuzzMaster(t, nc, &Bundle{Name: "s.yaml"}, time.Millisecond)
 	defer m.Close()
 	snap, err := encodeSnapshot(seedSnapshot(t))

@@ -17,19 +17,7 @@ import (
 // and come back whole, byte for byte, also when two senders' parts
 // interleave; a message that fits goes as it is.
 func TestParts(t *testing.T) {
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	conn := func(name string) *nats.Conn {
-		nc, err := Connect(srv.URL(), "", name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
+	_, conn := natsOnLoopback(t)
 	recv, a1, a2 := conn("receiver"), conn("a1"), conn("a2")
 	if got := partSize(recv); got != 1<<20-partRoom {
 		t.Errorf("part size %d on the embedded server, want NATS's default max payload (1 MB) less %d", got, partRoom)
@@ -193,19 +181,7 @@ func TestAssemblerBounded(t *testing.T) {
 // hundred and fifty thousand users, 1.3 MB of JSON) reaches the worker in
 // parts and frees every one of its waiting users.
 func TestLargeRelease(t *testing.T) {
-	srv, err := Serve("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	conn := func(name string) *nats.Conn {
-		nc, err := Connect(srv.URL(), "", name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		return nc
-	}
+	_, conn := natsOnLoopback(t)
 	subj := newSubjects("t")
 	s := newRendezvousServer(conn("master"), subj, t.Logf)
 	c := &barrierClient{nc: conn("w"), subj: subj, worker: "w", waiting: map[uint64]*waiter{}}

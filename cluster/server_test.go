@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 )
 
 func TestLoopback(t *testing.T) {
@@ -126,5 +127,26 @@ func TestConnectRefusesServer(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// natsOnLoopback starts an embedded NATS server on a free loopback port
+// for the test and returns a function that connects a client to it under
+// name; the test's cleanup closes both.
+func natsOnLoopback(tb testing.TB) (*Server, func(name string) *nats.Conn) {
+	tb.Helper()
+	srv, err := Serve("127.0.0.1:0", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(srv.Close)
+	return srv, func(name string) *nats.Conn {
+		tb.Helper()
+		nc, err := Connect(srv.URL(), "", name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(nc.Close)
+		return nc
 	}
 }
