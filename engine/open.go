@@ -100,14 +100,15 @@ func (o *openModel) dropOwed(d *Driver, arrivals *schedule.Arrivals, at time.Dur
 	st := d.r.stats
 	var asked, taken int64
 	for ; at < end; asked++ {
+		if asked == owedWalk {
+			// Those in [at, end), at the share this part took so far.
+			rest := o.sh.Schedule.Expected(end) - o.sh.Schedule.Expected(at)
+			st.ArrivalsDropped(int64(math.Round(rest * float64(taken) / float64(asked))))
+			return
+		}
 		if !ask || o.sh.Take == nil || o.sh.Take(n) {
 			st.Arrival(0, true)
 			taken++
-		}
-		if asked == owedWalk {
-			rest := o.sh.Schedule.Expected(end) - o.sh.Schedule.Expected(at)
-			st.ArrivalsDropped(int64(math.Round(rest * float64(taken) / float64(asked+1))))
-			return
 		}
 		var ok bool
 		if at, ok = arrivals.Next(); !ok {
